@@ -1,0 +1,120 @@
+"""Keeps patients' ID numbers, phone numbers and names out of every log line (design.md invariant 5).
+
+Three nets, because no single one catches everything:
+
+* patterns: 18-character resident ID numbers and mainland mobile numbers anywhere in a message;
+* keys: the value after a PII-looking key (``certno=…``, ``"psn_name": "…"``, ``phone: …``);
+* known values: names (and other identifiers) of the records being processed, registered by the pipeline from
+  the fields the platform models flag as PII — a Chinese name has no pattern.
+
+:func:`install` wraps the log-record factory, so every record created in the process — whatever logger or
+handler it goes to, Airflow's task log included — is masked at birth, traceback text too.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import traceback
+from collections.abc import Iterable
+
+ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+PII_KEY = re.compile(
+    r"""(?P<key>["']?\b(?:certno|psn_name|patient_name|pat_name|name|id_card_no|idcard|id_no|phone|tel|mobile|"""
+    r"""psn_no|mdtrt_cert_no|address|addr)\b["']?\s*[:=]\s*["']?)(?P<value>[^"',;}\s]+)""",
+    re.IGNORECASE,
+)
+CJK_RUN = re.compile(r"[\u4e00-\u9fff·]{2,}")
+MAX_KNOWN = 500_000
+
+_known: set[str] = set()
+_lock = threading.Lock()
+_installed = False
+
+
+def register_pii(values: Iterable[object]) -> None:
+    """Remember identifying values (names above all) so they are masked wherever they appear."""
+    with _lock:
+        if len(_known) > MAX_KNOWN:
+            _known.clear()
+        for v in values:
+            if v is None:
+                continue
+            text = str(v).strip()
+            if len(text) >= 2:
+                _known.add(text)
+
+
+def mask_name(name: str) -> str:
+    return name[0] + "*" * (len(name) - 1) if len(name) <= 2 else name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_text(text: str) -> str:
+    if not text:
+        return text
+    text = ID_NUMBER.sub(lambda m: m.group(1)[:3] + "*" * 13 + m.group(3)[-2:], text)
+    text = MOBILE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
+    text = PII_KEY.sub(lambda m: m.group("key") + "***", text)
+    if _known:
+        text = CJK_RUN.sub(_mask_known_in_run, text)
+        if any(ch.isdigit() for ch in text):
+            text = re.sub(r"[0-9A-Za-z]{6,}", lambda m: "***" if m.group(0) in _known else m.group(0), text)
+    return text
+
+
+def _mask_known_in_run(m: re.Match[str]) -> str:
+    run = m.group(0)
+    out, i = [], 0
+    while i < len(run):
+        for size in (4, 3, 2):
+            piece = run[i : i + size]
+            if len(piece) == size and piece in _known:
+                out.append(mask_name(piece))
+                i += size
+                break
+        else:
+            out.append(run[i])
+            i += 1
+    return "".join(out)
+
+
+class PiiFilter(logging.Filter):
+    """For handlers outside the record factory's reach (files written by the demo)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        _mask_record(record)
+        return True
+
+
+def _mask_record(record: logging.LogRecord) -> None:
+    if getattr(record, "_pii_masked", False):
+        return
+    try:
+        message = record.getMessage()
+    except Exception:  # noqa: BLE001 - a bad format string must not lose the line
+        message = str(record.msg)
+    record.msg, record.args = mask_text(message), ()
+    if record.exc_info and not record.exc_text:
+        record.exc_text = mask_text("".join(traceback.format_exception(*record.exc_info)).rstrip())
+    elif record.exc_text:
+        record.exc_text = mask_text(record.exc_text)
+    record._pii_masked = True
+
+
+def install() -> None:
+    """Mask every log record created from now on in this process (idempotent)."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args, **kwargs) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            _mask_record(record)
+            return record
+
+        logging.setLogRecordFactory(factory)
+        _installed = True

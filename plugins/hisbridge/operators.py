@@ -1,0 +1,98 @@
+"""The one operator every feed uses: run a feed's pipeline over the task's data interval."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from airflow.sdk import BaseOperator, Variable
+from airflow.sdk.exceptions import AirflowFailException
+from sqlalchemy import Engine
+
+from hisbridge.hooks import LedgerHook, engine_for
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local_naive(moment: datetime) -> datetime:
+    """The HIS keeps Asia/Shanghai wall-clock times without a zone; Airflow hands us aware UTC bounds."""
+    return moment.astimezone(SHANGHAI).replace(tzinfo=None)
+
+
+class FeedOperator(BaseOperator):
+    """Extract, validate, map, deliver and record one feed for the run's data interval.
+
+    Transport faults propagate after the ledger is written, so ``retries`` with back-off apply and the retry
+    resolves what was left unknown. A refusal of everything we sent, or a gateway refusing our credentials,
+    fails the task without retry: resending cannot help until someone changes the data or the connection.
+    Quarantined rows never fail the task; they wait in the ledger with their reasons.
+
+    :param feed: feed id, the name of ``include/mappings/<feed>.yaml`` (templated)
+    :param his_conn_id: connection of the HIS database
+    :param ledger_conn_id: connection of the delivery ledger database
+    :param mode: ``batch`` or ``single``; default: Variable ``<platform>_delivery_mode``, else ``batch``
+    :param batch_size: rows per batch message; default: Variable ``<platform>_batch_size``, else 200
+    """
+
+    template_fields: Sequence[str] = ("feed",)
+    ui_color = "#e8f4ea"
+
+    def __init__(
+        self, *, feed: str, his_conn_id: str = "his_db", ledger_conn_id: str = "hisbridge_db",
+        mode: str | None = None, batch_size: int | None = None, **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.feed = feed
+        self.his_conn_id = his_conn_id
+        self.ledger_conn_id = ledger_conn_id
+        self.mode = mode
+        self.batch_size = batch_size
+
+    @cached_property
+    def his_engine(self) -> Engine:
+        return engine_for(self.his_conn_id)
+
+    @cached_property
+    def ledger_hook(self) -> LedgerHook:
+        return LedgerHook(self.ledger_conn_id)
+
+    def execute(self, context) -> dict[str, Any]:
+        from hisbridge import logging as pii_logging
+        from hisbridge.pipeline.deliver import DeliveryMisconfigured
+        from hisbridge.pipeline.run import run_feed
+        from hisbridge.pipeline.spec import load_feed_spec
+        from hisbridge.platforms.registry import outbox_for
+
+        pii_logging.install()
+        spec = load_feed_spec(self.feed)
+        start, end = context["data_interval_start"], context["data_interval_end"]
+        if start is None or end is None or start >= end:
+            raise AirflowFailException(
+                f"{self.feed}: run has no data interval ({start} → {end}); use a CronDataIntervalTimetable"
+            )
+        mode = self.mode or Variable.get(f"{spec.platform}_delivery_mode", default="batch")
+        if mode not in ("batch", "single"):
+            raise AirflowFailException(f"{self.feed}: delivery mode must be batch or single, not {mode!r}")
+        batch_size = self.batch_size or int(Variable.get(f"{spec.platform}_batch_size", default="200"))
+        ledger = self.ledger_hook.ledger
+        outbox = outbox_for(spec.platform, ledger)
+        ti = context["ti"]
+        actor = f"airflow:{ti.dag_id}.{ti.task_id}#{ti.try_number}"
+        try:
+            summary = run_feed(
+                spec, self.his_engine, ledger, outbox, local_naive(start), local_naive(end),
+                run_id=context["run_id"], mode=mode, batch_size=batch_size, actor=actor,
+            )
+        except DeliveryMisconfigured as exc:
+            raise AirflowFailException(str(exc)) from exc
+        self.log.info("%s summary: %s", self.feed, summary.as_dict())
+        attempted = summary.acknowledged + summary.rejected
+        if summary.rejected and not summary.acknowledged and attempted >= 5:
+            raise AirflowFailException(
+                f"{self.feed}: the platform refused all {summary.rejected} records sent; "
+                f"top reasons {summary.reasons}. Fix the data or mapping, then re-queue (python -m hisbridge ledger)."
+            )
+        return summary.as_dict()

@@ -1,0 +1,48 @@
+"""The pipeline's view of a platform: an :class:`Outbox` turns typed rows into messages and answers into
+:class:`~hisbridge.ledger.store.MessageResult`. Each platform package implements it (``platforms/hsa/outbox.py``);
+the pipeline never sees a platform's exceptions or envelopes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Literal, Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from hisbridge.ledger.store import MessageResult
+from hisbridge.pipeline.spec import FeedSpec
+
+Mode = Literal["batch", "single"]
+T = TypeVar("T")
+
+# Outcomes after which the platform is in trouble: stop sending, let Airflow retry the task with back-off.
+TRANSIENT_OUTCOMES = frozenset({"unknown", "not_sent"})
+
+
+class DeliveryHalted(RuntimeError):
+    """Raised after a transport fault: the run stopped sending; what was not answered is in the ledger."""
+
+
+class DeliveryMisconfigured(RuntimeError):
+    """The platform's gateway refused us (signature, account): retrying cannot help; fix the connection."""
+
+
+class Outbox(Protocol):
+    platform: str
+
+    def model_for(self, spec: FeedSpec) -> type[BaseModel]: ...
+
+    def new_msgid(self) -> str: ...
+
+    def upload_infno(self, spec: FeedSpec, mode: Mode) -> str: ...
+
+    def upload(self, spec: FeedSpec, rows: Sequence[BaseModel], mode: Mode, msgid: str) -> MessageResult: ...
+
+    def withdraw(self, spec: FeedSpec, correction_key: str, msgid: str) -> MessageResult: ...
+
+
+def batches(items: Sequence[T], mode: Mode, batch_size: int) -> Iterator[Sequence[T]]:
+    size = 1 if mode == "single" else max(1, batch_size)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

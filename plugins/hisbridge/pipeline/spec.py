@@ -1,0 +1,169 @@
+"""Feed declarations: ``include/mappings/<feed>.yaml`` validated into a :class:`FeedSpec`.
+
+A feed is data, not code: which SQL extracts it, which transaction carries it, which HIS columns feed which
+wire fields, which code values translate to which, and which row checks quarantine a record before it is sent.
+Adding a feed means one SQL file, one YAML file and a short DAG file.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from hisbridge import MAPPINGS_DIR, SQL_DIR
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnSource(_Strict):
+    """A wire field taken from an SQL column, optionally through a code map, with a default for NULL."""
+
+    column: str
+    codes: str | None = None
+    default: Any = None
+
+
+class ConstSource(_Strict):
+    const: Any
+
+
+FieldSource = ColumnSource | ConstSource
+
+
+class ListSource(_Strict):
+    """A list-valued wire field built from one column of the consecutive rows of one record."""
+
+    column: str
+    item_field: str
+
+
+class TxnRef(_Strict):
+    single: str
+    batch: str | None = None
+    delete: str | None = None
+    inv_data_type: str | None = None
+
+
+class Check(_Strict):
+    """A row check. ``column`` is a wire field, ``list[]`` for a list, or ``list[].item`` for list items."""
+
+    column: str
+    expect: Literal["not_null", "regex", "min_items", "in_set"]
+    reason: str
+    regex: str | None = None
+    min: int | None = None
+    values: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _arguments(self) -> Check:
+        if self.expect == "regex":
+            if not self.regex:
+                raise ValueError(f"check on {self.column}: 'regex' needs a regex")
+            re.compile(self.regex)
+        if self.expect == "min_items" and self.min is None:
+            raise ValueError(f"check on {self.column}: 'min_items' needs min")
+        if self.expect == "in_set" and not self.values:
+            raise ValueError(f"check on {self.column}: 'in_set' needs values")
+        return self
+
+    @property
+    def list_field(self) -> str | None:
+        return self.column.split("[]", 1)[0] if "[]" in self.column else None
+
+    @property
+    def item_field(self) -> str | None:
+        return self.column.split("[].", 1)[1] if "[]." in self.column else None
+
+
+FeedId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]+$")]
+
+
+class FeedSpec(_Strict):
+    feed: FeedId
+    title: str
+    platform: Literal["hsa"]
+    sql: str
+    txn: TxnRef
+    business_key: list[str] = Field(min_length=1)
+    voided_column: str | None = None
+    correction_key: str | None = None
+    lists: dict[str, ListSource] = Field(default_factory=dict)
+    fields: dict[str, FieldSource]
+    codes: dict[str, dict[str, str]] = Field(default_factory=dict)
+    checks: list[Check] = Field(default_factory=list)
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _shorthand(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """``wire: column`` is shorthand for ``wire: {column: column}``."""
+        return {k: ({"column": v} if isinstance(v, str) else v) for k, v in (value or {}).items()}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FeedSpec:
+        for wire, src in self.fields.items():
+            if isinstance(src, ColumnSource) and src.codes and src.codes not in self.codes:
+                raise ValueError(f"field {wire}: code map {src.codes!r} is not declared under codes")
+        overlap = set(self.fields) & set(self.lists)
+        if overlap:
+            raise ValueError(f"fields declared both as scalar and list: {sorted(overlap)}")
+        if self.correction_key and self.correction_key not in self.fields:
+            raise ValueError(f"correction_key {self.correction_key!r} is not a wire field")
+        if self.txn.delete and not (self.correction_key and self.txn.inv_data_type):
+            raise ValueError("a delete transaction needs correction_key and txn.inv_data_type")
+        wire = set(self.fields) | set(self.lists)
+        for check in self.checks:
+            target = check.list_field or check.column
+            if target not in wire:
+                raise ValueError(f"check on unknown wire field {check.column!r}")
+        return self
+
+    @property
+    def sql_path(self) -> Path:
+        return SQL_DIR / self.sql
+
+    def sql_text(self) -> str:
+        return self.sql_path.read_text(encoding="utf-8")
+
+    @property
+    def source_columns(self) -> set[str]:
+        cols = {s.column for s in self.fields.values() if isinstance(s, ColumnSource)}
+        cols |= {s.column for s in self.lists.values()}
+        cols |= set(self.business_key)
+        if self.voided_column:
+            cols.add(self.voided_column)
+        return cols
+
+
+def load_feed_spec(feed: str, mappings_dir: Path = MAPPINGS_DIR) -> FeedSpec:
+    path = mappings_dir / f"{feed}.yaml"
+    if not path.exists():
+        raise FileNotFoundError(f"no feed declaration {path}")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    spec = FeedSpec.model_validate(data)
+    if spec.feed != feed:
+        raise ValueError(f"{path.name} declares feed {spec.feed!r}, expected {feed!r}")
+    if not spec.sql_path.exists():
+        raise FileNotFoundError(f"feed {feed}: SQL file {spec.sql_path} is missing")
+    return spec
+
+
+@cache
+def cached_feed_spec(feed: str) -> FeedSpec:
+    return load_feed_spec(feed)
+
+
+def all_feed_ids(mappings_dir: Path = MAPPINGS_DIR) -> list[str]:
+    """Feed ids with a declaration that names a platform (not every YAML under mappings is a feed)."""
+    ids = []
+    for path in sorted(mappings_dir.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if isinstance(data, dict) and "platform" in data and "feed" in data:
+            ids.append(path.stem)
+    return ids
