@@ -245,7 +245,8 @@ class Ledger:
                              [r["b_reason"] for r in rows], to_states=[r["b_state"] for r in rows])
 
     def requeue(self, ids: Sequence[int], actor: str, reason: str) -> int:
-        """An operator sends chosen records back to ``pending``; the next run of their window re-sends them."""
+        """An operator sends rejected/quarantined records back to ``pending``; the next run of their window
+        re-sends them. Returns how many changed state."""
         t = s.delivery_record
         run = RunContext(run_id=f"manual:{actor}", actor=actor)
         with self.engine.begin() as conn:
@@ -254,7 +255,8 @@ class Ledger:
             ).all()
             if not rows:
                 return 0
-            targets = [r.id for r in rows if r.state != s.ACKNOWLEDGED]
+            # unknown/sent records are resolved by the next run (withdraw, then upload), never simply re-sent
+            targets = [r.id for r in rows if r.state in (s.REJECTED, s.QUARANTINED)]
             if not targets:
                 return 0
             conn.execute(update(t).where(t.c.id.in_(targets)).values(

@@ -13,7 +13,8 @@ unknown or sent (no answer)       withdraw its correction key (3507; "not found"
 voided, on the platform           withdraw; the record becomes ``withdrawn``
 voided, never on the platform     ``withdrawn`` without a message
 fails validation                  ``quarantined`` with the reasons; the rest of the chunk goes on
-anything else                     upload (new, pending, rejected, quarantined-now-fixed)
+rejected, same content            stays rejected — not retried until the data changes or ops re-queue it
+anything else                     upload (new, pending/re-queued, rejected-then-changed, quarantined-now-fixed)
 ================================  ==========================================================================
 
 A withdrawal removes every record of that correction key (3507 deletes by batch number and data type), so the
@@ -139,6 +140,9 @@ class _FeedRun:
                 s.skipped += 1
                 if ck:
                     skipped_by_ck.setdefault(ck, []).append(send)
+                continue
+            if before is not None and before.state == ls.REJECTED and before.content_hash == digest:
+                s.rejected += 1  # a refusal is not retried until the data changes or ops re-queue it
                 continue
             if on_platform and spec.txn.delete and ck:
                 to_withdraw.setdefault(ck, []).append(c)

@@ -1,0 +1,45 @@
+# hisbridge — the two commands a newcomer needs:
+#   make demo   run every 医保 traceability feed on the embedded default (SQLite HIS + 医保 simulator)
+#   make test   lint (ruff, incl. Airflow AIR3 rules) and the whole test suite
+# Both create .venv and install requirements.txt on first use.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export GX_ANALYTICS_ENABLED := false
+
+.PHONY: venv demo test lint pg airflow bench clean
+
+$(STAMP): requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip uv
+	$(BIN)/uv pip install --python $(BIN)/python -q -r requirements.txt || $(BIN)/python -m pip install -q -r requirements.txt
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	$(BIN)/python -m hisbridge demo $(ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+
+test: lint pg
+	AIRFLOW_HOME=$(CURDIR)/var/test-airflow $(BIN)/python -m pytest -n 2 --dist loadfile $(ARGS)
+
+# PostgreSQL for the tests: start the local cluster if it is not answering (a no-op where it already runs).
+pg:
+	@scripts/ensure_postgres.sh
+
+# The Airflow UI on the demo data: run `make demo` first. Starts the 医保 simulator and `airflow standalone`.
+airflow: venv
+	scripts/airflow_demo.sh
+
+bench: venv
+	$(BIN)/python bench/bench_sale_feed.py $(ARGS)
+
+clean:
+	rm -rf var .pytest_cache

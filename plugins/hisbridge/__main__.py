@@ -1,0 +1,26 @@
+"""``python -m hisbridge <command>``: ledger (list failures, re-queue), demo, queue-views."""
+
+from __future__ import annotations
+
+import sys
+
+COMMANDS = {
+    "ledger": ("hisbridge.ledger.cli", "投递台账：汇总、失败清单、记录详情、重新排队"),
+    "demo": ("hisbridge.demo", "在内置 SQLite HIS 与医保模拟器上跑一遍全部追溯码接口"),
+    "queue-views": ("hisbridge.queue_views.cli", "候诊叫号视图：安装与契约检查"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in COMMANDS:
+        print("usage: python -m hisbridge {" + "|".join(COMMANDS) + "} ...\n")
+        for name, (_, help_text) in COMMANDS.items():
+            print(f"  {name:12s} {help_text}")
+        return 0 if argv[:1] in ([], ["-h"], ["--help"]) else 2
+    module = __import__(COMMANDS[argv[0]][0], fromlist=["main"])
+    return int(module.main(argv[1:]) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
