@@ -5,7 +5,7 @@ the pipeline never sees a platform's exceptions or envelopes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
@@ -37,12 +37,34 @@ class Outbox(Protocol):
 
     def upload_infno(self, spec: FeedSpec, mode: Mode) -> str: ...
 
+    def row_identity(self, spec: FeedSpec, model: BaseModel) -> Hashable: ...
+
+    def remember_pii(self, spec: FeedSpec, rows: Sequence[dict]) -> None: ...
+
     def upload(self, spec: FeedSpec, rows: Sequence[BaseModel], mode: Mode, msgid: str) -> MessageResult: ...
 
     def withdraw(self, spec: FeedSpec, correction_key: str, msgid: str) -> MessageResult: ...
 
 
-def batches(items: Sequence[T], mode: Mode, batch_size: int) -> Iterator[Sequence[T]]:
+def batches(items: Sequence[T], mode: Mode, batch_size: int,
+            identity: Callable[[T], Hashable] | None = None) -> list[list[T]]:
+    """Split into messages of at most ``batch_size`` (1 in single mode), never two rows of the same identity in
+    one message: the platform's answer names failed rows by their fields, so twins could not be told apart."""
     size = 1 if mode == "single" else max(1, batch_size)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+    if identity is None or size == 1:
+        return [list(items[i : i + size]) for i in range(0, len(items), size)]
+    out: list[list[T]] = []
+    open_batches: list[tuple[list[T], set[Hashable]]] = []
+    for item in items:
+        key = identity(item)
+        for rows, keys in open_batches:
+            if len(rows) < size and key not in keys:
+                rows.append(item)
+                keys.add(key)
+                break
+        else:
+            rows, keys = [item], {key}
+            open_batches.append((rows, keys))
+            out.append(rows)
+        open_batches = [(r, k) for r, k in open_batches if len(r) < size][-4:]
+    return out

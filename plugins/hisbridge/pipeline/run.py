@@ -109,7 +109,9 @@ class _FeedRun:
     def process(self, records: list[SourceRecord]) -> None:
         spec, s = self.spec, self.summary
         s.selected += len(records)
-        checked = validate_rows(spec, self.model_cls, [self._mapped(r) for r in records])
+        mapped = [self._mapped(r) for r in records]
+        self.outbox.remember_pii(spec, [c.wire for c in mapped])
+        checked = validate_rows(spec, self.model_cls, mapped)
         prior = self.ledger.lookup(spec.feed, [c.record.key for c in checked])
 
         quarantine: list[LedgerItem] = []
@@ -224,9 +226,11 @@ class _FeedRun:
     def _deliver(self, to_send: list[_Send]) -> None:
         spec, s = self.spec, self.summary
         infno = self.outbox.upload_infno(spec, self.mode)
-        for n, group in enumerate(batches(to_send, self.mode, self.batch_size)):
+        groups = batches(to_send, self.mode, self.batch_size,
+                         identity=lambda x: self.outbox.row_identity(spec, x.model))
+        for n, group in enumerate(groups):
             if s.halted:
-                rest = [x for g in list(batches(to_send, self.mode, self.batch_size))[n:] for x in g]
+                rest = [x for g in groups[n:] for x in g]
                 self.ledger.settle(spec.feed, self.outbox.platform, [self._send_item(x, "not sent: run halted")
                                                                      for x in rest], ls.PENDING, self.run)
                 s.pending += sum(1 for x in rest if x.counted)
