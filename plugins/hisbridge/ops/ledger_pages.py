@@ -1,0 +1,102 @@
+"""Read-only ledger pages for the Airflow UI (mounted by the plugin under /hisbridge): what every feed sent,
+what the platform answered, and what waits for ops — the evidence auditors ask for, next to the DAG runs.
+
+Request/answer bodies are shown with patient identifiers masked (keys and patterns, hisbridge.logging): the
+full text stays in the database for those entitled to it. Re-queueing stays on the CLI, which records who.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import FastAPI, HTTPException, Query
+from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy import select
+
+from hisbridge.ledger import schema as s
+from hisbridge.ledger.store import Ledger
+from hisbridge.logging import mask_text
+
+STYLE = """<style>body{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;margin:1.5rem;color:#222}
+table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;font-size:.9rem}
+th{background:#f3f5f7}.rejected,.unknown,.quarantined{color:#b00020}.acknowledged{color:#1b7f3b}
+pre{background:#f7f7f7;padding:.5rem;white-space:pre-wrap;max-height:20rem;overflow:auto}</style>"""
+
+STATE_NAMES = {"pending": "待发送", "sent": "已发送待应答", "acknowledged": "已确认", "rejected": "平台拒收",
+               "quarantined": "已隔离", "unknown": "结果未知", "withdrawn": "已撤回/作废"}
+
+
+def _page(title: str, body: str) -> HTMLResponse:
+    return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>{STYLE}"
+                        f"<h2>{html.escape(title)}</h2>{body}")
+
+
+def create_ledger_app(ledger_factory: Callable[[], Ledger]) -> FastAPI:
+    app = FastAPI(title="hisbridge 投递台账", docs_url=None, redoc_url=None)
+
+    @app.get("/ledger/", response_class=HTMLResponse)
+    def summary() -> HTMLResponse:
+        counts = ledger_factory().counts()
+        head = "".join(f"<th>{STATE_NAMES[st]}</th>" for st in s.STATES)
+        rows = "".join(
+            f"<tr><td>{html.escape(feed)}</td>" + "".join(
+                f"<td class={st}><a href='failures?feed={feed}&state={st}'>{c.get(st, 0)}</a></td>"
+                for st in s.STATES) + "</tr>"
+            for feed, c in sorted(counts.items()))
+        return _page("投递台账 · 各接口记录状态", f"<table><tr><th>接口</th>{head}</tr>{rows}</table>"
+                     "<p>重新排队：<code>python -m hisbridge ledger requeue --id … --by 姓名 --reason …</code></p>")
+
+    @app.get("/ledger/failures", response_class=HTMLResponse)
+    def failures(feed: str | None = None, state: Annotated[list[str] | None, Query()] = None,
+                 limit: int = 500) -> HTMLResponse:
+        state = state or list(s.FAILURE_STATES)
+        if any(st not in s.STATES for st in state):
+            raise HTTPException(400, "unknown state")
+        recs = ledger_factory().records(feed, state, limit=limit)
+        rows = "".join(
+            f"<tr><td><a href='records/{r.id}'>{r.id}</a></td><td>{html.escape(r.feed)}</td>"
+            f"<td>{html.escape(r.business_key)}</td><td class={r.state}>{STATE_NAMES[r.state]}</td>"
+            f"<td>{r.attempts}</td><td>{html.escape(r.last_msgid or '')}</td>"
+            f"<td>{html.escape(mask_text(r.reason or ''))}</td></tr>" for r in recs)
+        return _page(f"待处理记录 {feed or ''}", "<table><tr><th>ID</th><th>接口</th><th>业务键</th><th>状态</th>"
+                     f"<th>次数</th><th>最后报文ID</th><th>原因</th></tr>{rows}</table>")
+
+    @app.get("/ledger/records/{record_id}", response_class=HTMLResponse)
+    def record(record_id: int) -> HTMLResponse:
+        ledger = ledger_factory()
+        t, m = s.delivery_record, s.delivery_message
+        with ledger.engine.connect() as conn:
+            rec = conn.execute(select(t).where(t.c.id == record_id)).first()
+            if rec is None:
+                raise HTTPException(404, "no such record")
+            events = conn.execute(select(s.delivery_event).where(s.delivery_event.c.record_id == record_id)
+                                  .order_by(s.delivery_event.c.id)).all()
+        r = rec._mapping
+        parts = [f"<p>接口 {html.escape(r['feed'])} · 业务键 {html.escape(r['business_key'])} · "
+                 f"状态 <b class={r['state']}>{STATE_NAMES[r['state']]}</b> · 发送 {r['attempts']} 次 · "
+                 f"窗口 {r['window_start']} → {r['window_end']}</p>",
+                 f"<p>原因：{html.escape(mask_text(r['reason'] or '-'))}</p><h3>报文</h3>"]
+        for msg in ledger.messages_for(record_id):
+            with ledger.engine.connect() as conn:
+                full = conn.execute(select(m.c.request, m.c.response, m.c.http_status, m.c.duration_ms)
+                                    .where(m.c.msgid == msg["msgid"])).one()
+            parts.append(
+                f"<p><b>{html.escape(msg['msgid'])}</b> {msg['infno']} {msg['purpose']} · {msg['sent_at']} · "
+                f"报文结果 {msg['outcome']} · 本记录 {msg['row'] or '-'} · HTTP {full.http_status} · "
+                f"{full.duration_ms} ms · {html.escape(msg['actor'] or '')}</p>"
+                f"<pre>{html.escape(mask_text(full.request or ''))}</pre>"
+                f"<pre>{html.escape(mask_text(full.response or ''))}</pre>")
+        parts.append("<h3>状态变更</h3><table><tr><th>时间</th><th>从</th><th>到</th><th>操作人</th><th>说明</th></tr>")
+        parts.extend(f"<tr><td>{e.at}</td><td>{e.from_state or ''}</td><td>{e.to_state}</td>"
+                     f"<td>{html.escape(e.actor)}</td><td>{html.escape(mask_text(e.reason or ''))}</td></tr>"
+                     for e in events)
+        parts.append("</table>")
+        return _page(f"台账记录 {record_id}", "".join(parts))
+
+    @app.get("/ledger/api/summary")
+    def api_summary() -> JSONResponse:
+        return JSONResponse(ledger_factory().counts())
+
+    return app
