@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from hisbridge.ledger import schema as s
 
 CHUNK = 500
+REUPLOAD = "re-upload after withdrawal"
 
 
 def utcnow() -> datetime:
@@ -124,6 +125,14 @@ class Ledger:
                 )
                 .order_by(t.c.id)
             )
+            return [RecordState(**r._mapping) for r in rows]
+
+    def awaiting_reupload(self, feed: str) -> list[RecordState]:
+        """Records a withdrawal removed from the platform that no run has uploaded again yet."""
+        t = s.delivery_record
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*_record_cols()).where(
+                t.c.feed == feed, t.c.state == s.PENDING, t.c.reason.like(f"{REUPLOAD}%")).order_by(t.c.id))
             return [RecordState(**r._mapping) for r in rows]
 
     def records(

@@ -36,7 +36,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from hisbridge.ledger import schema as ls
-from hisbridge.ledger.store import Ledger, LedgerItem, RunContext
+from hisbridge.ledger.store import REUPLOAD, Ledger, LedgerItem, RunContext
 from hisbridge.pipeline.deliver import (
     TRANSIENT_OUTCOMES,
     DeliveryHalted,
@@ -47,7 +47,7 @@ from hisbridge.pipeline.deliver import (
 )
 from hisbridge.pipeline.extract import SourceRecord, extract_records
 from hisbridge.pipeline.mapping import MappingError, map_record
-from hisbridge.pipeline.spec import FeedSpec
+from hisbridge.pipeline.spec import FeedSpec, all_feed_ids, cached_feed_spec
 from hisbridge.pipeline.validate import Checked, validate_rows
 
 log = logging.getLogger("hisbridge.pipeline")
@@ -95,6 +95,21 @@ class _Send:
     payload: dict[str, Any]
     correction_key: str | None
     counted: bool  # part of this window's selection (False: a sibling re-sent from the ledger)
+    spec: FeedSpec | None = None  # another feed's record removed by the same withdrawal (None: this feed)
+
+
+def deletion_scope(spec: FeedSpec) -> list[FeedSpec]:
+    """Feeds whose records one withdrawal removes: same platform, delete transaction and data type (3507 deletes
+    sales and sale returns of a batch together). This feed first, then by transaction number."""
+    if not spec.txn.delete:
+        return [spec]
+    others = []
+    for feed in all_feed_ids():
+        other = cached_feed_spec(feed)
+        if other.feed != spec.feed and (other.platform, other.txn.delete, other.txn.inv_data_type) == (
+                spec.platform, spec.txn.delete, spec.txn.inv_data_type):
+            others.append(other)
+    return [spec, *sorted(others, key=lambda o: o.txn.single)]
 
 
 class _FeedRun:
@@ -172,11 +187,26 @@ class _FeedRun:
             break
         self._deliver(to_send)
 
+    def reupload_orphans(self) -> None:
+        """Records an earlier withdrawal removed but a halted run did not upload again (they belong to other
+        windows, so no re-run of their own window is needed: the next run of the feed takes them)."""
+        orphans = self.ledger.awaiting_reupload(self.spec.feed)
+        if not orphans:
+            return
+        self.summary.resent_from_ledger += len(orphans)
+        self._deliver([
+            _Send(r.business_key, self.model_cls.model_validate(r.payload_dict()), r.payload_dict(), r.correction_key,
+                  counted=False)
+            for r in orphans
+        ])
+
     # -- corrections --------------------------------------------------------------------------------------
     def _withdraw(self, ck: str, triggers: list[Checked], to_send: list[_Send], sending_keys: set[str],
                   skipped_here: list[_Send]) -> bool:
         spec, s = self.spec, self.summary
-        held = self.ledger.on_platform_by_correction_key(spec.feed, ck)
+        scope = deletion_scope(spec)
+        held = [(other, rec) for other in scope
+                for rec in self.ledger.on_platform_by_correction_key(other.feed, ck)]
         msgid = self.outbox.new_msgid()
         message_id = self.ledger.begin_message(
             feed=spec.feed, platform=self.outbox.platform, infno=spec.txn.delete or "", purpose="withdraw",
@@ -208,33 +238,49 @@ class _FeedRun:
                 s.skipped -= 1
                 to_send.append(sib)
                 sending_keys.add(sib.key)
-        resend: list[LedgerItem] = []
-        for rec in held:
-            if rec.business_key in sending_keys or rec.business_key in voided_keys:
+        resend: dict[str, list[LedgerItem]] = {}
+        for other, rec in held:
+            mine = other.feed == spec.feed
+            if mine and (rec.business_key in sending_keys or rec.business_key in voided_keys):
                 continue
             payload = rec.payload_dict()
-            to_send.append(_Send(rec.business_key, self.model_cls.model_validate(payload), payload, ck,
-                                 counted=False))
-            sending_keys.add(rec.business_key)
-            resend.append(LedgerItem(rec.business_key, rec.content_hash, payload, ck,
-                                     f"re-upload after withdrawal {msgid} of {ck}"))
-        self.ledger.settle(spec.feed, self.outbox.platform, resend, ls.PENDING, self.run, msgid=msgid)
-        s.resent_from_ledger += len(resend)
+            model = self.outbox.model_for(other).model_validate(payload)
+            to_send.append(_Send(rec.business_key, model, payload, ck, counted=False,
+                                 spec=None if mine else other))
+            if mine:
+                sending_keys.add(rec.business_key)
+            resend.setdefault(other.feed, []).append(LedgerItem(
+                rec.business_key, rec.content_hash, payload, ck, f"{REUPLOAD} {msgid} of {ck}"))
+        for feed, items in resend.items():
+            self.ledger.settle(feed, self.outbox.platform, items, ls.PENDING, self.run, msgid=msgid)
+            s.resent_from_ledger += len(items)
         return True
 
     # -- uploads ------------------------------------------------------------------------------------------
     def _deliver(self, to_send: list[_Send]) -> None:
-        spec, s = self.spec, self.summary
-        infno = self.outbox.upload_infno(spec, self.mode)
-        groups = batches(to_send, self.mode, self.batch_size,
-                         identity=lambda x: self.outbox.row_identity(spec, x.model))
-        for n, group in enumerate(groups):
+        """Upload this feed's records, then other feeds' records a withdrawal removed (sales before returns)."""
+        by_spec: dict[str, tuple[FeedSpec, list[_Send]]] = {}
+        for x in to_send:
+            target = x.spec or self.spec
+            by_spec.setdefault(target.feed, (target, []))[1].append(x)
+        plan = []
+        for target, items in sorted(by_spec.values(), key=lambda e: (e[0].feed != self.spec.feed, e[0].txn.single)):
+            groups = batches(items, self.mode, self.batch_size,
+                             identity=lambda x, t=target: self.outbox.row_identity(t, x.model))
+            plan.extend((target, g) for g in groups)
+        self._send_groups(plan)
+
+    def _send_groups(self, plan: list[tuple[FeedSpec, list[_Send]]]) -> None:
+        s = self.summary
+        for n, (spec, group) in enumerate(plan):
             if s.halted:
-                rest = [x for g in groups[n:] for x in g]
-                self.ledger.settle(spec.feed, self.outbox.platform, [self._send_item(x, "not sent: run halted")
-                                                                     for x in rest], ls.PENDING, self.run)
-                s.pending += sum(1 for x in rest if x.counted)
+                for rest_spec, rest in plan[n:]:
+                    self.ledger.settle(rest_spec.feed, self.outbox.platform,
+                                       [self._send_item(x, "not sent: run halted") for x in rest], ls.PENDING,
+                                       self.run)
+                    s.pending += sum(1 for x in rest if x.counted)
                 return
+            infno = self.outbox.upload_infno(spec, self.mode)
             msgid = self.outbox.new_msgid()
             items = [self._send_item(x, None) for x in group]
             message_id = self.ledger.begin_message(
@@ -293,7 +339,10 @@ def run_feed(
     summary = FeedSummary(spec.feed, window_start.isoformat(sep=" "), window_end.isoformat(sep=" "), mode)
     run = RunContext(run_id=run_id, window_start=window_start, window_end=window_end, actor=actor)
     feed_run = _FeedRun(spec, ledger, outbox, run, mode, batch_size, summary)
+    feed_run.reupload_orphans()
     for chunk in extract_records(his, spec, window_start, window_end, chunk_size=chunk_size):
+        if summary.halted:
+            break
         feed_run.process(chunk)
         log.info("%s: chunk of %d records done (ack %d, rejected %d, quarantined %d, skipped %d)", spec.feed,
                  len(chunk), summary.acknowledged, summary.rejected, summary.quarantined, summary.skipped)

@@ -1,0 +1,94 @@
+"""The 医保 transactions we use, as data: one :class:`Txn` line each (hsa.md §3, §4).
+
+Generic code (envelope, client) reads everything it needs from here — the input node, whether the node is a
+list, whether a lost answer leaves the platform in doubt, and how the rows of a batch answer are matched back to
+the rows we sent. There is no ``if infno == …`` anywhere else.
+
+* ``node`` — the key under ``input``: ``{"input": {node: body}}`` (a list when ``many``).
+* ``changes_state`` — ``True`` when the transaction changes data on the platform, so a send without an answer
+  leaves the outcome unknown (ledger ``unknown``); ``False`` for calls that are safe to repeat (sign-in/out).
+* ``row_id_fields`` — wire fields that identify a row in a batch answer's ``<node>ErrDetail`` (each element there
+  is a copy of the failed row plus ``errMsg``). The single transaction carries them too, for reference.
+* ``err_node`` — where a batch answer lists its failed rows. Only ``purcinfoErrDetail`` (3504A) is seen in
+  sources; the others follow the same pattern by analogy [U].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from pydantic import BaseModel
+
+from hisbridge.platforms.hsa import models as m
+from hisbridge.platforms.hsa.errors import UnknownTransaction
+
+
+@dataclass(frozen=True)
+class Txn:
+    """One transaction: what to send and how to read the answer."""
+
+    infno: str
+    title: str
+    node: str
+    body: type[BaseModel]
+    many: bool = False
+    changes_state: bool = True
+    row_id_fields: tuple[str, ...] = ()
+    err_node: str | None = None
+    #: for a batch variant, the single transaction whose rows it carries
+    single: str | None = None
+
+
+_STOCK_TAKE_ID = ("fixmedins_bchno", "fixmedins_hilist_id", "invdate")
+_STOCK_CHANGE_ID = ("fixmedins_bchno", "fixmedins_hilist_id", "inv_chg_type", "inv_chg_time")
+_PURCHASE_ID = ("fixmedins_bchno", "fixmedins_hilist_id", "purc_retn_stoin_time")
+_SALE_ID = ("fixmedins_bchno", "fixmedins_hilist_id", "rtal_docno", "sel_retn_time")
+_SALE_RETURN_ID = ("fixmedins_bchno", "fixmedins_hilist_id", "sel_retn_time", "medins_prod_sel_no")
+
+# fmt: off
+_ENTRIES = (
+    Txn("9001", "签到", "signIn", m.SignIn, changes_state=False),
+    Txn("9002", "签退", "signOut", m.SignOut, changes_state=False),
+    Txn("2601", "冲正交易", "data", m.Reversal),
+    Txn("3501", "商品盘存上传", "invinfo", m.StockTake, row_id_fields=_STOCK_TAKE_ID),
+    Txn("3501A", "商品盘存上传（批量）", "invinfoDetail", m.StockTake, many=True,
+        row_id_fields=_STOCK_TAKE_ID, err_node="invinfoErrDetail", single="3501"),
+    Txn("3502", "商品库存变更", "invinfo", m.StockChange, row_id_fields=_STOCK_CHANGE_ID),
+    Txn("3502A", "商品库存变更（批量）", "invinfoDetail", m.StockChange, many=True,
+        row_id_fields=_STOCK_CHANGE_ID, err_node="invinfoErrDetail", single="3502"),
+    Txn("3503", "商品采购", "purcinfo", m.Purchase, row_id_fields=_PURCHASE_ID),
+    Txn("3503A", "商品采购（批量）", "purcinfoDetail", m.Purchase, many=True,
+        row_id_fields=_PURCHASE_ID, err_node="purcinfoErrDetail", single="3503"),
+    Txn("3504", "商品采购退货", "purcinfo", m.PurchaseReturn, row_id_fields=_PURCHASE_ID),
+    Txn("3504A", "商品采购退货（批量）", "purcinfoDetail", m.PurchaseReturn, many=True,
+        row_id_fields=_PURCHASE_ID, err_node="purcinfoErrDetail", single="3504"),
+    Txn("3505", "商品销售", "selinfo", m.Sale, row_id_fields=_SALE_ID),
+    Txn("3505A", "商品销售（批量）", "selinfoDetail", m.Sale, many=True,
+        row_id_fields=_SALE_ID, err_node="selinfoErrDetail", single="3505"),
+    Txn("3506", "商品销售退货", "selinfo", m.SaleReturn, row_id_fields=_SALE_RETURN_ID),
+    Txn("3506A", "商品销售退货（批量）", "selinfoDetail", m.SaleReturn, many=True,
+        row_id_fields=_SALE_RETURN_ID, err_node="selinfoErrDetail", single="3506"),
+    Txn("3507", "商品信息删除", "data", m.InventoryDelete),
+)
+# fmt: on
+
+CATALOGUE: Mapping[str, Txn] = MappingProxyType({txn.infno: txn for txn in _ENTRIES})
+
+
+def get(infno: str) -> Txn:
+    """The catalogue entry of ``infno``; :class:`UnknownTransaction` names the known ones otherwise."""
+    try:
+        return CATALOGUE[infno]
+    except KeyError:
+        raise UnknownTransaction(infno, tuple(CATALOGUE)) from None
+
+
+def batch_of(single_infno: str) -> Txn:
+    """The batch ("A") variant of a single transaction (``3505`` → ``3505A``)."""
+    get(single_infno)
+    for txn in _ENTRIES:
+        if txn.single == single_infno:
+            return txn
+    raise UnknownTransaction(f"{single_infno} (batch variant)", tuple(t.infno for t in _ENTRIES if t.single))
