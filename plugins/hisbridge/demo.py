@@ -72,11 +72,11 @@ def _setup_logging(log_dir: Path) -> Path:
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(pii_logging.PiiFilter())
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    for noisy in ("httpx", "urllib3", "great_expectations", "uvicorn", "airflow", "py.warnings"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    for name in ("hisbridge", "simulators"):  # to the file only: the console shows the report
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
     return path
 
 
@@ -95,6 +95,7 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     from simulators.hsa.server import SimServer
     from simulators.hsa.state import SimState
 
+    schedules = feed_schedules(PROJECT_DIR / "dags")  # imports Airflow, which configures logging: do it first
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
@@ -107,7 +108,6 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     demo = generate(his, day, scale, seed=seed)
     ledger = Ledger(make_engine(sqlite_url(str(ledger_path))))
     ledger.ensure_schema()
-    schedules = feed_schedules(PROJECT_DIR / "dags")
 
     totals: dict[str, dict[str, int]] = {}
     reasons: dict[str, dict[str, int]] = {}

@@ -344,16 +344,17 @@ def run_feed(
         if summary.halted:
             break
         feed_run.process(chunk)
-        log.info("%s: chunk of %d records done (ack %d, rejected %d, quarantined %d, skipped %d)", spec.feed,
-                 len(chunk), summary.acknowledged, summary.rejected, summary.quarantined, summary.skipped)
+        log.debug("%s: chunk of %d records done (ack %d, rejected %d, quarantined %d, skipped %d)", spec.feed,
+                  len(chunk), summary.acknowledged, summary.rejected, summary.quarantined, summary.skipped)
         if summary.halted:
             break
     summary.reasons = dict(feed_run.reasons.most_common(20))
     if summary.halted and "refused_by_gateway" in summary.halted:
         raise DeliveryMisconfigured(f"{spec.feed}: the gateway refused us ({summary.halted}); check the connection")
     summary.seconds = round(time.monotonic() - started, 3)
-    log.info("%s window %s → %s: %s", spec.feed, summary.window_start, summary.window_end,
-             {k: v for k, v in summary.as_dict().items() if isinstance(v, int) and v})
+    log.log(logging.INFO if summary.selected or summary.messages else logging.DEBUG,
+            "%s window %s → %s: %s", spec.feed, summary.window_start, summary.window_end,
+            {k: v for k, v in summary.as_dict().items() if isinstance(v, int) and v})
     if summary.halted and raise_on_halt:
         raise DeliveryHalted(f"{spec.feed}: stopped sending after {summary.halted}; counts {summary.as_dict()}")
     return summary

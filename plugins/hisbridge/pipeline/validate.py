@@ -124,7 +124,8 @@ _GX_TYPES = {
 
 @cache
 def _gx_context():
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # a hospital intranet: no telemetry
+    os.environ.setdefault("TQDM_DISABLE", "1")  # GX's progress bars would flood the task log
     import great_expectations as gx
 
     return gx.get_context(mode="ephemeral")
