@@ -79,7 +79,7 @@ delivery_message = Table(
     Column("infno", String(10), nullable=False),
     Column("purpose", String(16), nullable=False),  # upload | withdraw
     Column("record_count", Integer, nullable=False),
-    Column("outcome", String(16), nullable=False),  # in_flight | acknowledged | partial | rejected | unknown | not_sent
+    Column("outcome", String(24), nullable=False),  # in_flight | acknowledged | partial | rejected | unknown | not_sent | refused_by_gateway
     Column("infcode", Integer),
     Column("err_msg", Text),
     Column("http_status", Integer),
@@ -101,7 +101,7 @@ delivery_message_record = Table(
     Column("message_id", _id, ForeignKey("delivery_message.id", ondelete="CASCADE"), primary_key=True),
     Column("record_id", _id, ForeignKey("delivery_record.id", ondelete="CASCADE"), primary_key=True),
     Column("row_index", Integer, nullable=False),
-    Column("outcome", String(16)),
+    Column("outcome", String(24)),
     Column("err_msg", Text),
 )
 Index("ix_delivery_message_record_record", delivery_message_record.c.record_id)

@@ -201,6 +201,8 @@ class Ledger:
                     sent_at=now, request=dumps(request) if request is not None else None,
                 )
             ).inserted_primary_key[0]
+            if not items:  # a withdrawal: the records it concerns are settled by the caller from its answer
+                return message_id
             ids, before = self._upsert(conn, feed, platform, items, s.SENT, run, msgid=msgid, count_attempt=True,
                                        set_infno=infno)
             conn.execute(
