@@ -4,8 +4,8 @@
 (departments, rooms, staff, ~125 drugs, suppliers), stock batches received in the past two months, and on ``day``
 itself purchases, supplier returns, stock movements, registrations, prescriptions, ``scale`` sale (dispensing)
 lines with their scanned 追溯码, sale returns and the evening stock-take. A handful of sales happen on the day
-before (they carry two edge cases). Nothing is dated between ``day - 9`` and ``day - 2``, so a window a week
-earlier is empty.
+before (they carry two edge cases). No purchase, return, movement, sale or stock-take is dated between
+``day - 9`` and ``day - 2`` (past stock was received 10–60 days earlier), so a window a week earlier is empty.
 
 Same ``(day, scale, seed)`` → identical rows (one ``random.Random`` and one seeded ``Faker("zh_CN")``, consumed in
 a fixed order; no set iteration, no hash order). Rows are streamed to the database in ``executemany`` batches, so
@@ -167,7 +167,9 @@ def generate(engine: Engine, day: date, scale: int, seed: int = 42) -> DemoSumma
     s.create_schema(engine)
     with engine.begin() as conn:
         if conn.execute(select(func.count()).select_from(s.sale_line)).scalar_one():
-            raise ValueError("the database already holds demo data; drop the demo tables first (CLI: --reset)")
+            raise ValueError(
+                "the database already holds demo data; drop the demo tables first (CLI: --reset)"
+            )
         sink = _Sink(conn)
         summary = _Generator(sink, day, scale, seed).run()
         sink.flush()
@@ -356,7 +358,7 @@ class _Generator:
                 + [rng.choice(("主管药师", "药师", "药师", "药士")) for _ in range(n_phar - 2)]
             ]
             self.clerks[dept_code] = [self.staff_row(dept_code, "clerk", None, None) for _ in range(n_clerk)]
-        self.drugs_()
+        self.drug_catalogue()
 
     def staff_row(self, dept_code: str, role: str, title: str | None, specialty: str | None) -> str:
         rng = self.rng
@@ -388,7 +390,7 @@ class _Generator:
         )
         return code
 
-    def drugs_(self) -> None:
+    def drug_catalogue(self) -> None:
         rng = self.rng
         self.drugs: list[_Drug] = []
         prefixes: dict[str, None] = {}

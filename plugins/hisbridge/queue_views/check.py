@@ -438,10 +438,16 @@ class _Ctx:
             hide_password=False
         )
         reader = make_engine(url)
+        before = len(self.report.findings)
         try:
             self._reader_live(reader, subject)
         finally:
             reader.dispose()
+        if len(self.report.findings) == before:
+            self.report.notes.append(
+                f"只读账号 {name}：已登录验证，{len(self.contract.view_names)} 个视图可查，"
+                f"{len(self.contract.base_tables)} 张基表的查询、写入与建表均被拒绝"
+            )
 
     def _pg_reader_catalog(self, conn: Connection, subject: str) -> None:
         name = self.contract.reader.name
