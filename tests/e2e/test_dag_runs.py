@@ -29,14 +29,11 @@ SECRET = "e2e-demo-secret-0123456789abcdef"
 
 
 @pytest.fixture(scope="module")
-def airflow_home(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("airflow_home")
-    env = {"AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-           "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_DIR / "dags")}
-    full = dict(os.environ, **env)
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=full, check=True, capture_output=True,
-                   timeout=300)
-    return home
+def airflow_home() -> Path:
+    """The metadata DB of the AIRFLOW_HOME this process already uses (tests/conftest.py), migrated."""
+    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=dict(os.environ), check=True,
+                   capture_output=True, timeout=300)
+    return Path(os.environ["AIRFLOW_HOME"])
 
 
 @pytest.fixture
@@ -49,8 +46,6 @@ def deployment(airflow_home, monkeypatch, tmp_path, pg_url):
     his_path = tmp_path / "his.db"
     demo = generate(make_engine(f"sqlite:///{his_path}"), DAY, 60, seed=5)
     with SimServer(SimState(auth_mode="csb", paasid="hb-e2e", secret=SECRET)) as sim:
-        monkeypatch.setenv("AIRFLOW_HOME", str(airflow_home))
-        monkeypatch.setenv("AIRFLOW__CORE__DAGS_FOLDER", str(PROJECT_DIR / "dags"))
         monkeypatch.setenv("AIRFLOW_CONN_HIS_DB", json.dumps({"conn_type": "sqlite", "host": str(his_path)}))
         monkeypatch.setenv("AIRFLOW_CONN_HISBRIDGE_DB", json.dumps({
             "conn_type": "postgres", "host": "127.0.0.1", "port": 5432, "login": "postgres",
