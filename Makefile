@@ -17,6 +17,9 @@ $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --upgrade pip uv
 	$(BIN)/uv pip install --python $(BIN)/python -q -r requirements.txt || $(BIN)/python -m pip install -q -r requirements.txt
+	@# plugins/ (the hisbridge package) and the repo root (simulators) on the venv's path, so that
+	@# `.venv/bin/python -m hisbridge …` works from anywhere, as Airflow's own PYTHONPATH does in production
+	@printf '%s\n%s\n' "$(CURDIR)/plugins" "$(CURDIR)" > $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/hisbridge-paths.pth
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 venv: $(STAMP)

@@ -54,23 +54,27 @@ def validate_rows(spec: FeedSpec, model_cls: type[BaseModel], items: Sequence[Ch
         except ValidationError as exc:
             item.reasons.extend(model_errors(exc))
     if spec.checks and items:
-        for idx, reason in run_checks(spec, [i.wire for i in items]):
-            if reason not in items[idx].reasons:
-                items[idx].reasons.append(reason)
+        for idx, check in run_checks(spec, [i.wire for i in items]):
+            item = items[idx]
+            # the check's reason says it for ops; drop the model's generic words about the same field
+            field_name = check.list_field or check.column
+            item.reasons = [r for r in item.reasons if not r.startswith(f"{field_name}:")]
+            if check.reason not in item.reasons:
+                item.reasons.append(check.reason)
     return list(items)
 
 
-def run_checks(spec: FeedSpec, rows: Sequence[dict[str, Any]]) -> list[tuple[int, str]]:
-    """(row index, reason) for every failed check, via a Great Expectations suite built from ``spec.checks``."""
+def run_checks(spec: FeedSpec, rows: Sequence[dict[str, Any]]) -> list[tuple[int, Check]]:
+    """(row index, check) for every failed check, via a Great Expectations suite built from ``spec.checks``."""
     import pandas as pd
 
     row_checks = [c for c in spec.checks if not c.item_field]
     item_checks = [c for c in spec.checks if c.item_field]
-    failures: list[tuple[int, str]] = []
+    failures: list[tuple[int, Check]] = []
     if row_checks:
         frame = pd.DataFrame({_row_column(c): [_row_value(c, r) for r in rows] for c in row_checks})
         for check, indexes in _run_suite(spec.feed, "rows", tuple(row_checks), frame):
-            failures.extend((i, check.reason) for i in indexes)
+            failures.extend((i, check) for i in indexes)
     if item_checks:
         for check in item_checks:
             owners, values = [], []
@@ -82,7 +86,7 @@ def run_checks(spec: FeedSpec, rows: Sequence[dict[str, Any]]) -> list[tuple[int
                 continue
             frame = pd.DataFrame({_row_column(check): values})
             for _, indexes in _run_suite(spec.feed, f"items_{check.column}", (check,), frame):
-                failures.extend((owners[i], check.reason) for i in indexes)
+                failures.extend((owners[i], check) for i in indexes)
     return failures
 
 

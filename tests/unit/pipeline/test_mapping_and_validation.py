@@ -1,0 +1,79 @@
+"""HIS record → wire row → validation: code maps, constants, lists, and row-level reasons without values."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from hisbridge.pipeline.extract import SourceRecord
+from hisbridge.pipeline.mapping import MappingError, map_record
+from hisbridge.pipeline.spec import load_feed_spec
+from hisbridge.pipeline.validate import Checked, run_checks, validate_rows
+from hisbridge.platforms.hsa.models import Sale
+
+SPEC = load_feed_spec("hsa_trace_sale")
+
+
+def _sale(key: str = "FY1", codes=("81234567890123456789",), **over) -> SourceRecord:
+    values = {
+        "sale_line_id": key, "med_list_codg": "XA02BCA211A001010104463", "fixmedins_hilist_id": "D001",
+        "fixmedins_hilist_name": "奥美拉唑肠溶胶囊", "fixmedins_bchno": "B20261101001", "prsc_dr_cert_kind": "id_card",
+        "prsc_dr_certno": "360102198001010012", "prsc_dr_name": "李医生", "phar_cert_kind": "id_card",
+        "phar_certno": "360102198501010016", "phar_name": "王药师", "phar_prac_cert_no": "YS0001",
+        "hi_feesetl_kind": "local", "setl_id": "S1", "mdtrt_sn": "M1", "psn_no": "P1", "psn_cert_kind": "id_card",
+        "certno": "36010219800101001X", "psn_name": "张三", "manu_lotnum": "L1", "manu_date": datetime(2025, 1, 1),
+        "expy_end": datetime(2027, 1, 1), "rx_type": "RX", "split_flag": "N", "finl_trns_pric": Decimal("12.5"),
+        "rxno": "RX1", "external_flag": "N", "rtal_docno": "R1", "stoout_no": "O1", "bchno": "B20261101001",
+        "drug_prod_barc": None, "shelf_posi": None, "sel_retn_cnt": Decimal("2"),
+        "sel_retn_time": datetime(2026, 11, 24, 9, 30), "sel_retn_opter_name": "赵发药", "memo": None,
+        "setl_type": "YB", "trace_required": "Y", "cancel_time": None, "voided": 0, "trace_code": None,
+    }
+    values.update(over)
+    return SourceRecord(key=key, values=values, lists={"drugtracinfo": list(codes)})
+
+
+def test_a_record_maps_to_a_valid_sale_with_codes_translated() -> None:
+    wire = map_record(SPEC, _sale())
+    assert wire["rx_flag"] == "1" and wire["trdn_flag"] == "0"
+    assert wire["drugtracinfo"] == [{"drug_trac_codg": "81234567890123456789"}]
+    sale = Sale.model_validate(wire)
+    assert sale.model_dump(mode="json")["sel_retn_time"] == "2026-11-24 09:30:00"
+
+
+def test_an_unmapped_his_code_is_a_mapping_error_not_a_guess() -> None:
+    with pytest.raises(MappingError, match="rx_flag: HIS code 'XX'"):
+        map_record(SPEC, _sale(rx_type="XX"))
+
+
+def test_checks_name_the_failing_rows_and_reasons_carry_no_values() -> None:
+    items = [Checked(r, map_record(SPEC, r)) for r in (
+        _sale("ok"),
+        _sale("none", codes=()),
+        _sale("short", codes=("1234567890123456789",)),
+        _sale("nocode", med_list_codg=None),
+    )]
+    checked = validate_rows(SPEC, Sale, items)
+    by_key = {c.record.key: c for c in checked}
+    assert by_key["ok"].ok and by_key["ok"].reasons == []
+    assert by_key["none"].reasons == ["缺少药品追溯码"]
+    assert by_key["short"].reasons == ["药品追溯码须为20位数字"]
+    assert len(by_key["nocode"].reasons) == 1 and "med_list_codg" in by_key["nocode"].reasons[0]
+    for c in checked:
+        assert not any("张三" in r or "36010219800101001X" in r for r in c.reasons)
+
+
+def test_model_errors_name_field_and_rule_only() -> None:
+    item = Checked(_sale("long"), map_record(SPEC, _sale("long", fixmedins_hilist_id="X" * 31)))
+    [checked] = validate_rows(SPEC, Sale, [item])
+    assert not checked.ok
+    assert any(r.startswith("fixmedins_hilist_id:") for r in checked.reasons)
+    assert not any("XXXXXXXXXX" in r for r in checked.reasons)
+
+
+def test_item_checks_point_back_to_the_owning_row() -> None:
+    rows = [map_record(SPEC, _sale("a")),
+            map_record(SPEC, _sale("b", codes=("81234567890123456789", "bad")))]
+    failures = run_checks(SPEC, rows)
+    assert [(i, c.reason) for i, c in failures] == [(1, "药品追溯码须为20位数字")]

@@ -1,0 +1,63 @@
+"""Feed declarations: every shipped YAML is valid, and mistakes in one are caught with a clear message."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from hisbridge import MAPPINGS_DIR
+from hisbridge.pipeline.spec import ColumnSource, ConstSource, FeedSpec, all_feed_ids, load_feed_spec
+from hisbridge.platforms.hsa import catalogue
+
+FEEDS = all_feed_ids()
+
+
+def test_every_traceability_feed_is_declared() -> None:
+    assert {"hsa_trace_inventory", "hsa_trace_stock_change", "hsa_trace_purchase", "hsa_trace_purchase_return",
+            "hsa_trace_sale", "hsa_trace_sale_return"} <= set(FEEDS)
+
+
+@pytest.mark.parametrize("feed", FEEDS)
+def test_feed_declaration_is_valid_and_names_every_field_of_its_model(feed) -> None:
+    spec = load_feed_spec(feed)
+    model = catalogue.get(spec.txn.single).body
+    declared = set(spec.fields) | set(spec.lists)
+    assert declared == set(model.model_fields), "every wire field named by the spec is mapped, no more"
+    assert catalogue.get(spec.txn.batch).many
+    assert spec.txn.delete == "3507" and spec.correction_key == "fixmedins_bchno"
+
+
+def _base() -> dict:
+    return yaml.safe_load((MAPPINGS_DIR / "hsa_trace_sale.yaml").read_text(encoding="utf-8"))
+
+
+def test_string_field_is_shorthand_for_a_column() -> None:
+    spec = FeedSpec.model_validate(_base())
+    assert isinstance(spec.fields["med_list_codg"], ColumnSource)
+    assert any(isinstance(src, ConstSource) for src in spec.fields.values())
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["fields"].update(rx_flag={"column": "rx_type", "codes": "nope"}), "code map 'nope'"),
+        (lambda d: d.update(correction_key="not_a_field"), "correction_key"),
+        (lambda d: d["checks"].append({"column": "ghost", "expect": "not_null", "reason": "x"}), "unknown wire field"),
+        (lambda d: d["checks"].append({"column": "memo", "expect": "regex", "reason": "x"}), "needs a regex"),
+        (lambda d: d.update(platform="fax"), "platform"),
+        (lambda d: d.update(surprise=1), "surprise"),
+    ],
+)
+def test_mistakes_in_a_declaration_are_refused_with_a_reason(change, message) -> None:
+    data = _base()
+    change(data)
+    with pytest.raises(ValidationError, match=message):
+        FeedSpec.model_validate(data)
+
+
+def test_a_declaration_must_match_its_file_name(tmp_path) -> None:
+    data = _base()
+    (tmp_path / "other_feed.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match="expected 'other_feed'"):
+        load_feed_spec("other_feed", mappings_dir=tmp_path)

@@ -1,0 +1,53 @@
+"""PII never reaches a log line: patterns, keys, registered names, tracebacks — and no over-masking of the
+identifiers ops need (msgids, 20-digit traceability codes, business keys)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from hisbridge import logging as pii
+
+
+@pytest.fixture(autouse=True)
+def _installed():
+    pii.install()
+
+
+def test_id_numbers_and_mobiles_are_masked_wherever_they_appear() -> None:
+    text = pii.mask_text("证件36010219800101001X，电话13812345678。")
+    assert "36010219800101001X" not in text and "13812345678" not in text
+    assert "360" in text and "138****5678" in text
+
+
+def test_values_after_pii_keys_are_masked() -> None:
+    text = pii.mask_text('{"psn_name": "欧阳明", "certno": "A1234567", "phone": "0791-8888"} name=王五')
+    assert "欧阳明" not in text and "A1234567" not in text and "王五" not in text and "0791-8888" not in text
+
+
+def test_registered_names_are_masked_inside_running_text() -> None:
+    pii.register_pii(["司马相如", "李四"])
+    text = pii.mask_text("患者司马相如取药，陪同李四")
+    assert "司马相如" not in text and "李四" not in text and "患者" in text and "取药" in text
+
+
+def test_operational_identifiers_are_left_alone() -> None:
+    line = "msgid=H36010000001202611240930000001 code=81234567890123456789 key=FY202611240000079 bchno=B1"
+    assert pii.mask_text(line) == line
+
+
+def test_every_log_record_is_masked_even_through_a_foreign_handler(caplog) -> None:
+    pii.register_pii(["诸葛孔明"])
+    with caplog.at_level(logging.INFO, logger="anything.else"):
+        logging.getLogger("anything.else").info("patient %s id %s", "诸葛孔明", "360102198001010012")
+    assert "诸葛孔明" not in caplog.text and "360102198001010012" not in caplog.text
+
+
+def test_traceback_text_is_masked(caplog) -> None:
+    with caplog.at_level(logging.ERROR, logger="hisbridge.test"):
+        try:
+            raise ValueError("bad certno 360102198001010012")
+        except ValueError:
+            logging.getLogger("hisbridge.test").exception("failed")
+    assert "360102198001010012" not in caplog.text and "ValueError" in caplog.text
