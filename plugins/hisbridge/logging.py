@@ -27,7 +27,7 @@ PII_KEY = re.compile(
     re.IGNORECASE,
 )
 CJK_RUN = re.compile(r"[\u4e00-\u9fff·]{2,}")
-MAX_KNOWN = 500_000
+MAX_KNOWN = 20_000  # a few chunks of names: bounded memory; the pipeline registers each chunk anew
 
 _known: set[str] = set()
 _lock = threading.Lock()

@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -119,6 +120,16 @@ delivery_event = Table(
     Column("at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_delivery_event_record", delivery_event.c.record_id)
+
+# One run at a time per deletion scope: 3507 removes a batch's sales *and* returns, so a sale run withdrawing a
+# batch must not interleave with a return run uploading into it (nor two backfill runs of one feed).
+feed_lease = Table(
+    "feed_lease",
+    metadata,
+    Column("scope", String(100), primary_key=True),
+    Column("holder", String(300), nullable=False),
+    Column("expires_at", Float, nullable=False),  # unix seconds: no time-zone ambiguity across databases
+)
 
 msgid_sequence = Table(
     "msgid_sequence",

@@ -9,12 +9,14 @@ the actor (an Airflow run id or an operator's name) for auditors.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, and_, bindparam, func, insert, select, update
+from sqlalchemy import Engine, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from hisbridge.ledger import schema as s
 
@@ -275,6 +277,32 @@ class Ledger:
             self._events(conn, targets, s.PENDING, run, None, [f"re-queued by {actor}: {reason}"] * len(targets),
                          from_states=[r.state for r in rows if r.id in targets])
         return len(targets)
+
+    # -- leases --------------------------------------------------------------------------------------------
+    def acquire_lease(self, scope: str, holder: str, ttl_s: float = 600) -> bool:
+        """Take (or renew) the lease on ``scope`` unless another holder has an unexpired one."""
+        t = s.feed_lease
+        now = time.time()
+        try:
+            with self.engine.begin() as conn:
+                row = conn.execute(select(t.c.holder, t.c.expires_at).where(t.c.scope == scope)).first()
+                if row is None:
+                    conn.execute(insert(t).values(scope=scope, holder=holder, expires_at=now + ttl_s))
+                    return True
+                if row.holder != holder and row.expires_at > now:
+                    return False
+                # compare-and-set on what we read, so two takers of an expired lease cannot both win
+                done = conn.execute(update(t).where(t.c.scope == scope, t.c.holder == row.holder,
+                                                    t.c.expires_at == row.expires_at)
+                                    .values(holder=holder, expires_at=now + ttl_s)).rowcount
+                return done == 1
+        except IntegrityError:
+            return False
+
+    def release_lease(self, scope: str, holder: str) -> None:
+        t = s.feed_lease
+        with self.engine.begin() as conn:
+            conn.execute(delete(t).where(t.c.scope == scope, t.c.holder == holder))
 
     # -- internals -----------------------------------------------------------------------------------------
     def _upsert(

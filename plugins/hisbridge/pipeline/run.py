@@ -27,6 +27,7 @@ import hashlib
 import json
 import logging
 import time
+import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -325,10 +326,25 @@ def _jsonable(wire: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(wire, default=str, ensure_ascii=False))
 
 
+def lease_scope(spec: FeedSpec) -> str:
+    """Feeds one withdrawal can touch run one at a time (see :func:`deletion_scope`)."""
+    if spec.txn.delete:
+        return f"{spec.platform}:{spec.txn.delete}:{spec.txn.inv_data_type}"
+    return f"feed:{spec.feed}"
+
+
+def _wait_for_lease(ledger: Ledger, scope: str, holder: str, wait_s: float) -> None:
+    deadline = time.monotonic() + wait_s
+    while not ledger.acquire_lease(scope, holder):
+        if time.monotonic() >= deadline:
+            raise DeliveryHalted(f"another run holds {scope}; this run will be retried")
+        time.sleep(min(2.0, max(0.05, wait_s / 10)))
+
+
 def run_feed(
     spec: FeedSpec, his: Engine, ledger: Ledger, outbox: Outbox, window_start: datetime, window_end: datetime, *,
     run_id: str, mode: Mode = "batch", batch_size: int = 200, chunk_size: int = 2000, actor: str = "hisbridge",
-    raise_on_halt: bool = True,
+    raise_on_halt: bool = True, lease_wait_s: float = 300,
 ) -> FeedSummary:
     """Run ``spec`` over ``[window_start, window_end)`` (naive Asia/Shanghai local times, as the HIS keeps them).
 
@@ -339,15 +355,21 @@ def run_feed(
     summary = FeedSummary(spec.feed, window_start.isoformat(sep=" "), window_end.isoformat(sep=" "), mode)
     run = RunContext(run_id=run_id, window_start=window_start, window_end=window_end, actor=actor)
     feed_run = _FeedRun(spec, ledger, outbox, run, mode, batch_size, summary)
-    feed_run.reupload_orphans()
-    for chunk in extract_records(his, spec, window_start, window_end, chunk_size=chunk_size):
-        if summary.halted:
-            break
-        feed_run.process(chunk)
-        log.debug("%s: chunk of %d records done (ack %d, rejected %d, quarantined %d, skipped %d)", spec.feed,
-                  len(chunk), summary.acknowledged, summary.rejected, summary.quarantined, summary.skipped)
-        if summary.halted:
-            break
+    scope, holder = lease_scope(spec), f"{run_id}#{uuid.uuid4().hex[:8]}"
+    _wait_for_lease(ledger, scope, holder, lease_wait_s)
+    try:
+        feed_run.reupload_orphans()
+        for chunk in extract_records(his, spec, window_start, window_end, chunk_size=chunk_size):
+            if summary.halted:
+                break
+            if not ledger.acquire_lease(scope, holder):  # renew; lost only if we stalled past the lease
+                raise DeliveryHalted(f"{spec.feed}: lost the lease on {scope}; another run took over")
+            feed_run.process(chunk)
+            log.debug("%s: chunk of %d records done (ack %d, rejected %d, quarantined %d, skipped %d)",
+                      spec.feed, len(chunk), summary.acknowledged, summary.rejected, summary.quarantined,
+                      summary.skipped)
+    finally:
+        ledger.release_lease(scope, holder)
     summary.reasons = dict(feed_run.reasons.most_common(20))
     if summary.halted and "refused_by_gateway" in summary.halted:
         raise DeliveryMisconfigured(f"{spec.feed}: the gateway refused us ({summary.halted}); check the connection")

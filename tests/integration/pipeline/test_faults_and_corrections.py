@@ -116,3 +116,19 @@ def test_sale_voided_after_upload_is_withdrawn_and_its_batch_siblings_stay_on_th
     assert any(e["infno"] == "3507" for e in sim.state.journal.values())
     # the cancelled sale is gone, its batch siblings were re-uploaded, today's sales added: platform == ledger
     assert _platform_sales(sim) == _acknowledged(ledger)
+
+
+def test_a_run_waits_for_another_run_of_its_deletion_scope(his, ledger, outbox) -> None:
+    """3507 removes a batch's sales and returns together: those feeds never interleave."""
+    from hisbridge.pipeline.run import lease_scope
+    from hisbridge.pipeline.spec import load_feed_spec
+
+    scope = lease_scope(load_feed_spec("hsa_trace_sale_return"))
+    assert scope == lease_scope(load_feed_spec("hsa_trace_sale"))
+    assert ledger.acquire_lease(scope, "someone-else")
+    with pytest.raises(DeliveryHalted, match="another run holds"):
+        run("hsa_trace_sale", his, ledger, outbox, lease_wait_s=0.3)
+    assert ledger.counts("hsa_trace_sale") == {}
+    ledger.release_lease(scope, "someone-else")
+    assert run("hsa_trace_sale", his, ledger, outbox).acknowledged > 0
+    assert ledger.acquire_lease(scope, "next-run"), "the finished run released its lease"
