@@ -17,12 +17,12 @@ $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --upgrade pip uv
 	$(BIN)/uv pip install --python $(BIN)/python -q -r requirements.txt || $(BIN)/python -m pip install -q -r requirements.txt
-	@# plugins/ (the hisbridge package) and the repo root (simulators) on the venv's path, so that
-	@# `.venv/bin/python -m hisbridge …` works from anywhere, as Airflow's own PYTHONPATH does in production
-	@printf '%s\n%s\n' "$(CURDIR)/plugins" "$(CURDIR)" > $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/hisbridge-paths.pth
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
+# plugins/ (the hisbridge package) and the repo root (simulators) on the venv's path, so that
+# `.venv/bin/python -m hisbridge …` works from anywhere, as PYTHONPATH does for Airflow in production.
 venv: $(STAMP)
+	@printf '%s\n%s\n' "$(CURDIR)/plugins" "$(CURDIR)" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/hisbridge-paths.pth"
 
 demo: venv
 	$(BIN)/python -m hisbridge demo $(ARGS)
@@ -30,7 +30,7 @@ demo: venv
 lint: venv
 	$(BIN)/ruff check .
 
-test: lint pg
+test: venv lint pg
 	AIRFLOW_HOME=$(CURDIR)/var/test-airflow $(BIN)/python -m pytest -n 2 --dist loadfile $(ARGS)
 
 # PostgreSQL for the tests: start the local cluster if it is not answering (a no-op where it already runs).
