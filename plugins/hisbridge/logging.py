@@ -21,9 +21,12 @@ from collections.abc import Iterable
 
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
 MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# Keys of people's names and identifiers: patients' and, since the models flag them too, the prescribing
+# doctor's, the pharmacist's and the operators' (prsc_dr_name, phar_certno, sel_retn_opter_name, …).
 PII_KEY = re.compile(
-    r"""(?P<key>["']?\b(?:certno|psn_name|patient_name|pat_name|name|id_card_no|idcard|id_no|phone|tel|mobile|"""
-    r"""psn_no|mdtrt_cert_no|address|addr)\b["']?\s*[:=]\s*["']?)(?P<value>[^"',;}\s]+)""",
+    r"""(?P<key>["']?\b(?:[a-z_]*certno|[a-z_]*cert_no|psn_name|patient_name|pat_name|name|prsc_dr_name|"""
+    r"""phar_name|[a-z_]*opter_name|dr_name|doctor_name|nurse_name|id_card_no|idcard|id_no|phone|tel|mobile|"""
+    r"""psn_no|address|addr)\b["']?\s*[:=]\s*["']?)(?P<value>[^"',;}\s]+)""",
     re.IGNORECASE,
 )
 CJK_RUN = re.compile(r"[\u4e00-\u9fff·]{2,}")

@@ -91,19 +91,22 @@ def _requeue(ledger: Ledger, args: argparse.Namespace) -> int:
     else:
         print("requeue needs --id, or --feed with --state", file=sys.stderr)
         return 2
+    done = ledger.requeue(ids, actor=args.by, reason=args.reason)
+    print(f"re-queued {len(done)} record(s) (only rejected and quarantined ones; unknown ones are resolved by "
+          "the next run of their window)")
+    if not done:
+        return 0
     t = s.delivery_record
     with ledger.engine.connect() as conn:
-        windows = conn.execute(select(t.c.feed, t.c.window_start, t.c.window_end)
-                               .where(t.c.id.in_(ids)).distinct()).all()
-    n = ledger.requeue(ids, actor=args.by, reason=args.reason)
-    print(f"re-queued {n} record(s) (only rejected and quarantined ones; unknown ones are resolved by the next run)")
+        windows = conn.execute(select(t.c.feed, t.c.window_start).where(t.c.id.in_(done)).distinct()).all()
     by_feed = defaultdict(list)
-    for feed, ws, we in windows:
-        if ws is not None:
-            by_feed[feed].append((ws, we))
-    for feed, spans in sorted(by_feed.items()):
-        first, last = min(w[0] for w in spans), max(w[1] for w in spans)
-        print(f"  {feed}: re-run its windows {first} → {last} (Asia/Shanghai), e.g.\n"
+    for feed, start in windows:
+        if start is not None:
+            by_feed[feed].append(start)
+    for feed, starts in sorted(by_feed.items()):
+        # runs are keyed by their window start; the CLI reads a date without offset as UTC, so say +08:00
+        first, last = (f"{min(starts):%Y-%m-%dT%H:%M:%S}+08:00", f"{max(starts):%Y-%m-%dT%H:%M:%S}+08:00")
+        print(f"  {feed}: re-run the window(s) starting {first} … {last}, e.g.\n"
               f"    airflow tasks clear {feed} --start-date '{first}' --end-date '{last}' --yes")
     return 0
 

@@ -59,8 +59,9 @@ delivery_record = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_msgid", String(40)),
     Column("last_infno", String(10)),
-    Column("window_start", DateTime(timezone=True)),
-    Column("window_end", DateTime(timezone=True)),
+    # the data window as the HIS keeps time: Asia/Shanghai wall-clock, without a zone (as extraction binds it)
+    Column("window_start", DateTime(timezone=False)),
+    Column("window_end", DateTime(timezone=False)),
     Column("run_id", String(250)),
     Column("first_seen_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),

@@ -255,28 +255,27 @@ class Ledger:
                     [{"b_id": r["b_id"], "b_state": r["b_state"], "b_reason": r["b_reason"]} for r in rows],
                 )
                 self._events(conn, [r["b_id"] for r in rows], None, run, msg.msgid,
-                             [r["b_reason"] for r in rows], to_states=[r["b_state"] for r in rows])
+                             [r["b_reason"] for r in rows], to_states=[r["b_state"] for r in rows],
+                             from_states=[s.SENT] * len(rows))
 
-    def requeue(self, ids: Sequence[int], actor: str, reason: str) -> int:
+    def requeue(self, ids: Sequence[int], actor: str, reason: str) -> list[int]:
         """An operator sends rejected/quarantined records back to ``pending``; the next run of their window
-        re-sends them. Returns how many changed state."""
+        re-sends them. Returns the ids that changed state."""
         t = s.delivery_record
         run = RunContext(run_id=f"manual:{actor}", actor=actor)
         with self.engine.begin() as conn:
             rows = conn.execute(
                 select(t.c.id, t.c.state).where(t.c.id.in_(list(ids)), t.c.state != s.PENDING)
             ).all()
-            if not rows:
-                return 0
             # unknown/sent records are resolved by the next run (withdraw, then upload), never simply re-sent
             targets = [r.id for r in rows if r.state in (s.REJECTED, s.QUARANTINED)]
             if not targets:
-                return 0
+                return []
             conn.execute(update(t).where(t.c.id.in_(targets)).values(
                 state=s.PENDING, reason=f"re-queued: {reason}", updated_at=self.clock()))
             self._events(conn, targets, s.PENDING, run, None, [f"re-queued by {actor}: {reason}"] * len(targets),
                          from_states=[r.state for r in rows if r.id in targets])
-        return len(targets)
+        return targets
 
     # -- leases --------------------------------------------------------------------------------------------
     def acquire_lease(self, scope: str, holder: str, ttl_s: float = 600) -> bool:

@@ -8,8 +8,9 @@ full text stays in the database for those entitled to it. Re-queueing stays on t
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -33,8 +34,9 @@ def _page(title: str, body: str) -> HTMLResponse:
                         f"<h2>{html.escape(title)}</h2>{body}")
 
 
-def create_ledger_app(ledger_factory: Callable[[], Ledger]) -> FastAPI:
-    app = FastAPI(title="hisbridge 投递台账", docs_url=None, redoc_url=None)
+def create_ledger_app(ledger_factory: Callable[[], Ledger], dependencies: Sequence[Any] = ()) -> FastAPI:
+    """``dependencies`` guard every route (the plugin passes Airflow's authentication)."""
+    app = FastAPI(title="hisbridge 投递台账", docs_url=None, redoc_url=None, dependencies=list(dependencies))
 
     @app.get("/ledger/", response_class=HTMLResponse)
     def summary() -> HTMLResponse:
@@ -42,7 +44,7 @@ def create_ledger_app(ledger_factory: Callable[[], Ledger]) -> FastAPI:
         head = "".join(f"<th>{STATE_NAMES[st]}</th>" for st in s.STATES)
         rows = "".join(
             f"<tr><td>{html.escape(feed)}</td>" + "".join(
-                f"<td class={st}><a href='failures?feed={feed}&state={st}'>{c.get(st, 0)}</a></td>"
+                f"<td class={st}><a href='failures?feed={quote(feed)}&state={st}'>{c.get(st, 0)}</a></td>"
                 for st in s.STATES) + "</tr>"
             for feed, c in sorted(counts.items()))
         return _page("投递台账 · 各接口记录状态", f"<table><tr><th>接口</th>{head}</tr>{rows}</table>"

@@ -62,7 +62,7 @@ def test_requeue_only_moves_refused_records_and_records_who(ledger: Ledger) -> N
     ledger.settle("f", "hsa", _items("u"), s.UNKNOWN, RUN)
     ledger.settle("f", "hsa", _items("k"), s.ACKNOWLEDGED, RUN)
     ids = [r.id for r in ledger.lookup("f", ["q", "u", "k"]).values()]
-    assert ledger.requeue(ids, actor="药剂科-王工", reason="data fixed") == 1
+    assert len(ledger.requeue(ids, actor="药剂科-王工", reason="data fixed")) == 1
     states = {k: r.state for k, r in ledger.lookup("f", ["q", "u", "k"]).items()}
     assert states == {"q": "pending", "u": "unknown", "k": "acknowledged"}
     with ledger.engine.connect() as conn:

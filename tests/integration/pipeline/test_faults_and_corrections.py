@@ -61,7 +61,7 @@ def test_dropped_connection_is_unknown_and_never_requeued_by_hand(his, ledger, o
         run("hsa_trace_sale", his, ledger, outbox)
     unknown = ledger.records("hsa_trace_sale", [ls.UNKNOWN])
     assert unknown
-    assert ledger.requeue([r.id for r in unknown], actor="ops", reason="try again") == 0
+    assert ledger.requeue([r.id for r in unknown], actor="ops", reason="try again") == []
 
 
 def test_gateway_refusing_our_secret_fails_without_losing_records(his, ledger, sim) -> None:

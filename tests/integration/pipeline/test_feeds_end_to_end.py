@@ -83,7 +83,7 @@ def test_platform_row_rejection_is_recorded_with_its_words_and_not_retried(his, 
     assert again.messages == 0
     assert ledger.lookup("hsa_trace_sale", [second])[second].attempts == 1
     # ops re-queue it: the next run of the window sends it again (and the platform refuses it again)
-    assert ledger.requeue([recs[second].id], actor="ops", reason="checked with pharmacy") == 1
+    assert ledger.requeue([recs[second].id], actor="ops", reason="checked with pharmacy") == [recs[second].id]
     third = run("hsa_trace_sale", his, ledger, outbox, run_id="after-requeue")
     assert third.messages == 1 and third.rejected == 1
     assert ledger.lookup("hsa_trace_sale", [second])[second].attempts == 2

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# The Airflow UI on the demo data (`make airflow`, after `make demo`): `airflow standalone` with the hisbridge
+# DAGs and plugin, the demo HIS and ledger (SQLite files in var/demo/) as connections his_db / hisbridge_db,
+# and the 医保 simulator on 127.0.0.1:8097 as hsa_platform.
+#
+#   scripts/airflow_demo.sh                        # start it all (Ctrl-C stops Airflow; the simulator follows)
+#   scripts/airflow_demo.sh airflow dags list      # any command, in the same environment, next to a running one
+#   HISBRIDGE_DRY_RUN=1 scripts/airflow_demo.sh    # print the environment and commands (secrets masked); change nothing
+#
+# Everything lives under var/airflow (AIRFLOW_HOME): metadata database, logs, the generated admin password.
+# Connections are AIRFLOW_CONN_* environment variables, so none is stored in the metadata database. The secret
+# is the local simulator's DEMO value (as in airflow_settings.yaml): never a real one.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT="$PWD"
+PY="$ROOT/.venv/bin/python"
+AIRFLOW="$ROOT/.venv/bin/airflow"
+HIS_DB="$ROOT/var/demo/his.db"
+LEDGER_DB="$ROOT/var/demo/ledger.db"
+HSA_PORT=8097
+HSA_PAASID=hisbridge-demo
+HSA_SECRET=demo-only-hsa-secret-not-for-production  # the local simulator's; see airflow_settings.yaml
+DRY_RUN="${HISBRIDGE_DRY_RUN:-0}"
+
+die() { echo "airflow_demo: $*" >&2; exit 1; }
+
+[[ -x "$AIRFLOW" ]] || die "$AIRFLOW not found: run make venv first"
+[[ -f "$HIS_DB" ]] || die "${HIS_DB#"$ROOT"/} is missing: run make demo first (it builds the demo HIS and ledger)"
+
+export AIRFLOW_HOME="$ROOT/var/airflow"
+export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
+export AIRFLOW__CORE__PLUGINS_FOLDER="$ROOT/plugins"
+export AIRFLOW__CORE__LOAD_EXAMPLES=False
+export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=True
+export AIRFLOW__CORE__DEFAULT_TIMEZONE=Asia/Shanghai
+export HISBRIDGE_GO_LIVE=2026-11-24
+export PYTHONPATH="$ROOT/plugins:$ROOT"
+export PATH="$ROOT/.venv/bin:$PATH"  # standalone starts its components as `airflow …` from the PATH
+export GX_ANALYTICS_ENABLED=false
+export TQDM_DISABLE=1
+
+# Connection JSON built by Python (paths and text quoted properly); hsa_platform's extras are those of
+# airflow_settings.yaml, so the demo and the settings file cannot drift apart.
+sqlite_conn() {
+  "$PY" -c 'import json, sys; print(json.dumps({"conn_type": "sqlite", "host": sys.argv[1]}))' "$1"
+}
+AIRFLOW_CONN_HIS_DB="$(sqlite_conn "$HIS_DB")"
+AIRFLOW_CONN_HISBRIDGE_DB="$(sqlite_conn "$LEDGER_DB")"
+AIRFLOW_CONN_HSA_PLATFORM="$(HSA_PORT="$HSA_PORT" HSA_SECRET="$HSA_SECRET" "$PY" - <<'PYEOF'
+import json
+import os
+
+import yaml
+
+with open("airflow_settings.yaml", encoding="utf-8") as f:
+    settings = yaml.safe_load(f)
+conn = next(c for c in settings["airflow"]["connections"] if c["conn_id"] == "hsa_platform")
+extra = {**(conn.get("conn_extra") or {}), "ip": "127.0.0.1"}
+print(json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": int(os.environ["HSA_PORT"]), "schema": "http",
+                  "password": os.environ["HSA_SECRET"], "extra": extra}, ensure_ascii=False))
+PYEOF
+)"
+export AIRFLOW_CONN_HIS_DB AIRFLOW_CONN_HISBRIDGE_DB AIRFLOW_CONN_HSA_PLATFORM
+
+# name, slots, description (as in airflow_settings.yaml)
+POOLS=("hsa_platform 4 医保平台并发上限" "his_read 4 HIS 读库负载")
+SIM_CMD=("$PY" -m simulators.hsa --port "$HSA_PORT" --auth tif --paasid "$HSA_PAASID")
+LOG_DIR="$AIRFLOW_HOME/logs"
+SIM_LOG="$LOG_DIR/hsa_simulator.log"
+
+if [[ "$DRY_RUN" == 1 ]]; then
+  echo "HISBRIDGE_DRY_RUN=1: nothing is started or changed. The environment Airflow would get:"
+  for name in AIRFLOW_HOME AIRFLOW__CORE__DAGS_FOLDER AIRFLOW__CORE__PLUGINS_FOLDER AIRFLOW__CORE__LOAD_EXAMPLES \
+              AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION AIRFLOW__CORE__DEFAULT_TIMEZONE HISBRIDGE_GO_LIVE \
+              PYTHONPATH AIRFLOW_CONN_HIS_DB AIRFLOW_CONN_HISBRIDGE_DB AIRFLOW_CONN_HSA_PLATFORM; do
+    value="${!name}"
+    echo "  $name=${value//"$HSA_SECRET"/***}"
+  done
+  echo "and the commands:"
+  if (($#)); then
+    echo "  exec $*"
+    exit 0
+  fi
+  echo "  $AIRFLOW db migrate"
+  for pool in "${POOLS[@]}"; do
+    read -r name slots description <<<"$pool"
+    echo "  $AIRFLOW pools set $name $slots \"$description\""
+  done
+  echo "  HSA_SIM_SECRET=*** ${SIM_CMD[*]} > ${SIM_LOG#"$ROOT"/} &"
+  echo "  exec $AIRFLOW standalone"
+  exit 0
+fi
+
+if (($#)); then  # a command in the demo's environment, e.g. `airflow backfill create …` next to standalone
+  exec "$@"
+fi
+
+mkdir -p "$LOG_DIR"
+echo "Airflow metadata database (var/airflow) …"
+"$AIRFLOW" db migrate >"$LOG_DIR/db_migrate.log" 2>&1 \
+  || { tail -n 20 "$LOG_DIR/db_migrate.log" >&2; die "airflow db migrate failed (log: $LOG_DIR/db_migrate.log)"; }
+for pool in "${POOLS[@]}"; do
+  read -r name slots description <<<"$pool"
+  "$AIRFLOW" pools set "$name" "$slots" "$description" >/dev/null
+done
+
+if (exec 3<>"/dev/tcp/127.0.0.1/$HSA_PORT") 2>/dev/null; then
+  die "port $HSA_PORT is already in use (a simulator left running?); stop that process first"
+fi
+echo "医保 simulator on 127.0.0.1:$HSA_PORT (log: ${SIM_LOG#"$ROOT"/}) …"
+HSA_SIM_SECRET="$HSA_SECRET" "${SIM_CMD[@]}" >"$SIM_LOG" 2>&1 &
+SIM_PID=$!
+trap 'kill "$SIM_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  kill -0 "$SIM_PID" 2>/dev/null || { tail -n 20 "$SIM_LOG" >&2; die "the simulator did not start"; }
+  (exec 3<>"/dev/tcp/127.0.0.1/$HSA_PORT") 2>/dev/null && break
+  sleep 0.1
+done
+(exec 3<>"/dev/tcp/127.0.0.1/$HSA_PORT") 2>/dev/null || die "the simulator does not answer on port $HSA_PORT"
+
+cat <<EOF
+
+  Airflow UI     http://localhost:8080  user admin, password printed by standalone below and kept in
+                 ${AIRFLOW_HOME#"$ROOT"/}/simple_auth_manager_passwords.json.generated (SimpleAuthManager)
+  DAGs           start paused, and no run starts (scheduled or backfilled) while a DAG is paused.
+                 Two ways to run the demo day (2026-11-24, Asia/Shanghai) of e.g. hsa_trace_sale:
+                 1. unpause it (toggle in the UI): it catches up every window from go-live ($HISBRIDGE_GO_LIVE)
+                    to now, one window at a time;
+                 2. backfill just that day (or in the UI: Trigger → Backfill), then unpause it; the catch-up
+                    then continues after the backfilled day. In another terminal:
+                      scripts/airflow_demo.sh airflow backfill create --dag-id hsa_trace_sale \\
+                        --from-date 2026-11-24T00:00:00+08:00 --to-date 2026-11-25T00:00:00+08:00
+                      scripts/airflow_demo.sh airflow dags unpause hsa_trace_sale
+                 Records make demo already delivered are skipped: the ledger is the same file.
+  Ledger pages   http://localhost:8080/hisbridge/ledger/  (in the UI's navigation: 投递台账)
+  Ledger CLI     scripts/airflow_demo.sh python -m hisbridge ledger summary
+  Logs           ${LOG_DIR#"$ROOT"/}/ (task logs, the simulator's)
+
+EOF
+
+# exec replaces this shell, and its EXIT trap with it: a watchdog ends the simulator once Airflow (which
+# keeps this process id) has exited, however it ends.
+(
+  trap '' INT
+  while kill -0 $$ 2>/dev/null; do sleep 2; done
+  kill "$SIM_PID" 2>/dev/null || true
+) </dev/null >/dev/null 2>&1 &
+trap - EXIT
+exec "$AIRFLOW" standalone
