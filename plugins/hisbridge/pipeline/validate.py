@@ -129,10 +129,12 @@ _GX_TYPES = {
 @cache
 def _gx_context():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # a hospital intranet: no telemetry
-    os.environ.setdefault("TQDM_DISABLE", "1")  # GX's progress bars would flood the task log
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    return gx.get_context(mode="ephemeral")
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return context
 
 
 @cache
