@@ -60,6 +60,7 @@ class Check(_Strict):
     regex: str | None = None
     min: int | None = None
     values: list[str] | None = None
+    when: dict[str, str] | None = None  # only rows whose SQL columns have these values, e.g. {trace_required: Y}
 
     @model_validator(mode="after")
     def _arguments(self) -> Check:
@@ -118,11 +119,18 @@ class FeedSpec(_Strict):
         if self.txn.delete and not (self.correction_key and self.txn.inv_data_type):
             raise ValueError("a delete transaction needs correction_key and txn.inv_data_type")
         wire = set(self.fields) | set(self.lists)
+        self._checks_conditions_are_columns()
         for check in self.checks:
             target = check.list_field or check.column
             if target not in wire:
                 raise ValueError(f"check on unknown wire field {check.column!r}")
         return self
+
+    def _checks_conditions_are_columns(self) -> None:
+        for check in self.checks:
+            for column in (check.when or {}):
+                if column in self.fields or column in self.lists:
+                    raise ValueError(f"check on {check.column}: 'when' names SQL columns, {column!r} is a wire field")
 
     @property
     def sql_path(self) -> Path:
@@ -136,6 +144,7 @@ class FeedSpec(_Strict):
         cols = {s.column for s in self.fields.values() if isinstance(s, ColumnSource)}
         cols |= {s.column for s in self.lists.values()}
         cols |= set(self.business_key)
+        cols |= {c for check in self.checks for c in (check.when or {})}
         if self.voided_column:
             cols.add(self.voided_column)
         return cols

@@ -54,7 +54,7 @@ def validate_rows(spec: FeedSpec, model_cls: type[BaseModel], items: Sequence[Ch
         except ValidationError as exc:
             item.reasons.extend(model_errors(exc))
     if spec.checks and items:
-        for idx, check in run_checks(spec, [i.wire for i in items]):
+        for idx, check in run_checks(spec, [i.wire for i in items], [i.record.values for i in items]):
             item = items[idx]
             # the check's reason says it for ops; drop the model's generic words about the same field
             field_name = check.list_field or check.column
@@ -64,30 +64,43 @@ def validate_rows(spec: FeedSpec, model_cls: type[BaseModel], items: Sequence[Ch
     return list(items)
 
 
-def run_checks(spec: FeedSpec, rows: Sequence[dict[str, Any]]) -> list[tuple[int, Check]]:
-    """(row index, check) for every failed check, via a Great Expectations suite built from ``spec.checks``."""
+def run_checks(spec: FeedSpec, rows: Sequence[dict[str, Any]],
+               sources: Sequence[dict[str, Any]] | None = None) -> list[tuple[int, Check]]:
+    """(row index, check) for every failed check, via Great Expectations suites built from ``spec.checks``.
+
+    A check with ``when`` runs on the rows whose SQL values (``sources``) match it, and only on those.
+    """
     import pandas as pd
 
-    row_checks = [c for c in spec.checks if not c.item_field]
-    item_checks = [c for c in spec.checks if c.item_field]
     failures: list[tuple[int, Check]] = []
-    if row_checks:
-        frame = pd.DataFrame({_row_column(c): [_row_value(c, r) for r in rows] for c in row_checks})
-        for check, indexes in _run_suite(spec.feed, "rows", tuple(row_checks), frame):
-            failures.extend((i, check) for i in indexes)
-    if item_checks:
-        for check in item_checks:
+    groups: dict[tuple, list[Check]] = {}
+    for check in spec.checks:  # checks on the same rows share one suite run
+        groups.setdefault((check.item_field is not None, tuple(sorted((check.when or {}).items()))), []).append(check)
+    for (per_item, when), checks in groups.items():
+        eligible = [n for n in range(len(rows))
+                    if not when or (sources is not None and all(str(sources[n].get(k)) == v for k, v in when))]
+        if not eligible:
+            continue
+        if not per_item:
+            frame = pd.DataFrame({_row_column(c): [_row_value(c, rows[n]) for n in eligible] for c in checks})
+            for check, indexes in _run_suite(spec.feed, _part("rows", when), tuple(checks), frame):
+                failures.extend((eligible[i], check) for i in indexes)
+            continue
+        for check in checks:
             owners, values = [], []
-            for n, r in enumerate(rows):
-                for item in r.get(check.list_field) or []:
+            for n in eligible:
+                for item in rows[n].get(check.list_field) or []:
                     owners.append(n)
                     values.append(item.get(check.item_field))
-            if not values:
-                continue
-            frame = pd.DataFrame({_row_column(check): values})
-            for _, indexes in _run_suite(spec.feed, f"items_{check.column}", (check,), frame):
-                failures.extend((owners[i], check) for i in indexes)
+            if values:
+                frame = pd.DataFrame({_row_column(check): values})
+                for _, indexes in _run_suite(spec.feed, _part(f"items_{check.column}", when), (check,), frame):
+                    failures.extend((owners[i], check) for i in indexes)
     return failures
+
+
+def _part(name: str, when: tuple) -> str:
+    return name + "".join(f"__{k}_{v}" for k, v in when)
 
 
 def _row_column(check: Check) -> str:
@@ -137,8 +150,17 @@ def _gx_context():
     return context
 
 
-@cache
+_definitions: dict[tuple[str, str], Any] = {}
+
+
 def _validation_definition(feed: str, part: str, checks: tuple[Check, ...]):
+    """One GX suite per (feed, part), built on first use and kept for the process (feeds do not change)."""
+    if (feed, part) not in _definitions:
+        _definitions[(feed, part)] = _build_definition(feed, part, checks)
+    return _definitions[(feed, part)]
+
+
+def _build_definition(feed: str, part: str, checks: tuple[Check, ...]):
     import great_expectations as gx
     import great_expectations.expectations as gxe
 

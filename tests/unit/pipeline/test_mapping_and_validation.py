@@ -77,3 +77,19 @@ def test_item_checks_point_back_to_the_owning_row() -> None:
             map_record(SPEC, _sale("b", codes=("81234567890123456789", "bad")))]
     failures = run_checks(SPEC, rows)
     assert [(i, c.reason) for i, c in failures] == [(1, "药品追溯码须为20位数字")]
+
+
+def test_a_conditional_check_applies_only_to_rows_it_names() -> None:
+    items = [Checked(r, map_record(SPEC, r)) for r in (
+        _sale("needs", codes=(), trace_required="Y"),
+        _sale("exempt", codes=(), trace_required="N"),
+    )]
+    by_key = {c.record.key: c for c in validate_rows(SPEC, Sale, items)}
+    assert by_key["needs"].reasons == ["缺少药品追溯码"]
+    assert by_key["exempt"].ok
+
+
+def test_a_national_code_of_the_wrong_shape_is_quarantined() -> None:
+    item = Checked(_sale("odd"), map_record(SPEC, _sale("odd", med_list_codg="86900123")))
+    [checked] = validate_rows(SPEC, Sale, [item])
+    assert checked.reasons == ["医疗目录编码不是国家医保贯标编码格式"]

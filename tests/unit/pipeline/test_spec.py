@@ -46,6 +46,8 @@ def test_string_field_is_shorthand_for_a_column() -> None:
         (lambda d: d["checks"].append({"column": "ghost", "expect": "not_null", "reason": "x"}), "unknown wire field"),
         (lambda d: d["checks"].append({"column": "memo", "expect": "regex", "reason": "x"}), "needs a regex"),
         (lambda d: d.update(platform="fax"), "platform"),
+        (lambda d: d["checks"].append({"column": "memo", "expect": "not_null", "reason": "x",
+                                       "when": {"rx_flag": "1"}}), "'when' names SQL columns"),
         (lambda d: d.update(surprise=1), "surprise"),
     ],
 )
