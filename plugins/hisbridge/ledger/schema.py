@@ -89,6 +89,8 @@ delivery_message = Table(
     Column("request_headers", Text),
     Column("response", Text),
     Column("inf_refmsgid", String(40)),
+    # the client signed in again after a "签到失效" refusal and re-sent under this msgid (hsa.md §5.3)
+    Column("resent_as_msgid", String(40)),
     Column("run_id", String(250)),
     Column("actor", String(100)),
     Column("sent_at", DateTime(timezone=True), nullable=False),

@@ -229,6 +229,7 @@ class Ledger:
                     request_headers=dumps(result.request_headers) if result.request_headers else None,
                     response=result.response, inf_refmsgid=result.inf_refmsgid, answered_at=now,
                     duration_ms=result.duration_ms,
+                    resent_as_msgid=sent if (sent := result.extra.get("msgid_sent")) != msg.msgid else None,
                 )
             )
             links = conn.execute(

@@ -132,3 +132,18 @@ def test_a_run_waits_for_another_run_of_its_deletion_scope(his, ledger, outbox) 
     ledger.release_lease(scope, "someone-else")
     assert run("hsa_trace_sale", his, ledger, outbox).acknowledged > 0
     assert ledger.acquire_lease(scope, "next-run"), "the finished run released its lease"
+
+
+def test_an_expired_sign_in_is_renewed_and_the_ledger_keeps_both_msgids(his, ledger, outbox, sim) -> None:
+    run("hsa_trace_purchase", his, ledger, outbox)  # signs in
+    import requests
+
+    assert requests.post(sim.url + "/__admin__/sign_ins/expire", timeout=5).ok
+    summary = run("hsa_trace_inventory", his, ledger, outbox)
+    assert summary.acknowledged > 0 and summary.unknown == 0
+    from sqlalchemy import select as sa_select
+
+    with ledger.engine.connect() as conn:
+        resent = conn.execute(sa_select(ls.delivery_message.c.msgid, ls.delivery_message.c.resent_as_msgid)
+                              .where(ls.delivery_message.c.resent_as_msgid.is_not(None))).all()
+    assert len(resent) == 1 and resent[0].msgid != resent[0].resent_as_msgid
