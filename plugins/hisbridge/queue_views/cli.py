@@ -42,15 +42,9 @@ DEFAULT_CONN_ID = "his_db"
 
 def engine_for_conn(conn_id: str) -> Engine:
     """An engine for an Airflow connection (imported lazily: no Airflow needed with ``--url``)."""
-    from airflow.sdk import BaseHook
+    from hisbridge.hooks import engine_for
 
-    conn = BaseHook.get_connection(conn_id)
-    if conn.conn_type == "sqlite":
-        path = conn.host or conn.schema
-        if not path:
-            raise ContractError(f"connection {conn_id}: a sqlite connection needs the file path as host")
-        return make_engine(f"sqlite:///{path}")
-    return conn.get_hook().get_sqlalchemy_engine()
+    return engine_for(conn_id)
 
 
 def reader_password_from_conn(conn_id: str, expected_login: str) -> str | None:
