@@ -19,11 +19,19 @@ def _ledger() -> Ledger:
 
 def _app():
     # Plugin apps are not behind Airflow's login by themselves: require an authenticated user (the UI's cookie or
-    # an API token), as Airflow's own routes do.
-    from airflow.api_fastapi.core_api.security import requires_authenticated
-    from fastapi import Depends
+    # an API token), as Airflow's own routes do; re-queueing also needs the right to edit DAG runs.
+    from airflow.api_fastapi import app as airflow_app
+    from airflow.api_fastapi.core_api.security import get_user, requires_authenticated
+    from fastapi import Depends, HTTPException
 
-    return create_ledger_app(_ledger, dependencies=[Depends(requires_authenticated())])
+    logged_in = Depends(get_user)  # a default: string annotations could not see this function's imports
+
+    def editor(user=logged_in) -> str:
+        if not airflow_app.get_auth_manager().is_authorized_dag(method="PUT", user=user):
+            raise HTTPException(403, "re-queueing needs permission to edit DAG runs")
+        return user.get_name()
+
+    return create_ledger_app(_ledger, dependencies=[Depends(requires_authenticated())], current_user=editor)
 
 
 class HisbridgePlugin(AirflowPlugin):

@@ -1,8 +1,10 @@
-"""Read-only ledger pages for the Airflow UI (mounted by the plugin under /hisbridge): what every feed sent,
-what the platform answered, and what waits for ops — the evidence auditors ask for, next to the DAG runs.
+"""Ledger pages for the Airflow UI (mounted by the plugin under /hisbridge): what every feed sent, what the
+platform answered, what waits for ops — and a re-queue button on refused records, recorded with who and why.
 
-Request/answer bodies are shown with patient identifiers masked (keys and patterns, hisbridge.logging): the
-full text stays in the database for those entitled to it. Re-queueing stays on the CLI, which records who.
+Request/answer bodies are shown with people's identifiers masked (keys and patterns, hisbridge.logging): the
+full text stays in the database for those entitled to it. Re-queueing needs ``current_user`` (the plugin
+passes a dependency that resolves the logged-in Airflow user and checks edit permission); without it the
+pages are read-only.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, HTTPException, Query
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import Depends, FastAPI, Form, HTTPException, Query
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy import select
 
 from hisbridge.ledger import schema as s
@@ -25,6 +27,7 @@ table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;paddin
 th{background:#f3f5f7}.rejected,.unknown,.quarantined{color:#b00020}.acknowledged{color:#1b7f3b}
 pre{background:#f7f7f7;padding:.5rem;white-space:pre-wrap;max-height:20rem;overflow:auto}</style>"""
 
+REQUEUEABLE = (s.REJECTED, s.QUARANTINED)
 STATE_NAMES = {"pending": "待发送", "sent": "已发送待应答", "acknowledged": "已确认", "rejected": "平台拒收",
                "quarantined": "已隔离", "unknown": "结果未知", "withdrawn": "已撤回/作废"}
 
@@ -34,8 +37,10 @@ def _page(title: str, body: str) -> HTMLResponse:
                         f"<h2>{html.escape(title)}</h2>{body}")
 
 
-def create_ledger_app(ledger_factory: Callable[[], Ledger], dependencies: Sequence[Any] = ()) -> FastAPI:
-    """``dependencies`` guard every route (the plugin passes Airflow's authentication)."""
+def create_ledger_app(ledger_factory: Callable[[], Ledger], dependencies: Sequence[Any] = (),
+                      current_user: Callable[..., str] | None = None) -> FastAPI:
+    """``dependencies`` guard every route (the plugin passes Airflow's authentication); ``current_user`` is a
+    FastAPI dependency returning the name of a user allowed to re-queue."""
     app = FastAPI(title="hisbridge 投递台账", docs_url=None, redoc_url=None, dependencies=list(dependencies))
 
     @app.get("/ledger/", response_class=HTMLResponse)
@@ -76,7 +81,12 @@ def create_ledger_app(ledger_factory: Callable[[], Ledger], dependencies: Sequen
             events = conn.execute(select(s.delivery_event).where(s.delivery_event.c.record_id == record_id)
                                   .order_by(s.delivery_event.c.id)).all()
         r = rec._mapping
-        parts = [f"<p>接口 {html.escape(r['feed'])} · 业务键 {html.escape(r['business_key'])} · "
+        form = ""
+        if current_user is not None and r["state"] in REQUEUEABLE:
+            form = (f"<form method=post action='{record_id}/requeue'>重新排队（下次运行其窗口时重发）："
+                    "<input name=reason required placeholder='原因，如：HIS 已更正批号' size=40> "
+                    "<button>重新排队</button></form>")
+        parts = [form, f"<p>接口 {html.escape(r['feed'])} · 业务键 {html.escape(r['business_key'])} · "
                  f"状态 <b class={r['state']}>{STATE_NAMES[r['state']]}</b> · 发送 {r['attempts']} 次 · "
                  f"窗口 {r['window_start']} → {r['window_end']}</p>",
                  f"<p>原因：{html.escape(mask_text(r['reason'] or '-'))}</p><h3>报文</h3>"]
@@ -96,6 +106,18 @@ def create_ledger_app(ledger_factory: Callable[[], Ledger], dependencies: Sequen
                      for e in events)
         parts.append("</table>")
         return _page(f"台账记录 {record_id}", "".join(parts))
+
+    if current_user is not None:
+        # a default, not an annotation: annotations are strings here and cannot see this closure's variable
+        editor = Depends(current_user)
+
+        @app.post("/ledger/records/{record_id}/requeue")
+        def requeue(record_id: int, reason: Annotated[str, Form(min_length=2, max_length=500)],
+                    actor: str = editor) -> RedirectResponse:
+            done = ledger_factory().requeue([record_id], actor=actor, reason=reason)
+            if not done:
+                raise HTTPException(409, "only rejected or quarantined records can be re-queued")
+            return RedirectResponse(f"/hisbridge/ledger/records/{record_id}", status_code=303)
 
     @app.get("/ledger/api/summary")
     def api_summary() -> JSONResponse:

@@ -134,3 +134,39 @@ def test_api_summary_is_the_ledgers_counts(client, ledger) -> None:
         SALE: {"acknowledged": 1, "rejected": 1, "quarantined": 1, "unknown": 1},
         PURCHASE: {"acknowledged": 1, "quarantined": 1},
     }
+
+
+@pytest.fixture
+def editor_client(ledger) -> TestClient:
+    return TestClient(create_ledger_app(lambda: ledger, current_user=lambda: "药剂科-王工"),
+                      follow_redirects=False)
+
+
+def test_read_only_pages_offer_no_requeue(client, ledger) -> None:
+    rid = ids(ledger)["S-rej"]
+    assert "重新排队</button>" not in client.get(f"/ledger/records/{rid}").text
+    assert client.post(f"/ledger/records/{rid}/requeue", data={"reason": "x1"}).status_code in (404, 405)
+
+
+def test_one_click_requeue_of_a_refused_record_records_who_and_why(editor_client, ledger) -> None:
+    rid = ids(ledger)["S-rej"]
+    assert "重新排队</button>" in editor_client.get(f"/ledger/records/{rid}").text
+    resp = editor_client.post(f"/ledger/records/{rid}/requeue", data={"reason": "HIS 已更正批号"})
+    assert resp.status_code == 303 and resp.headers["location"].endswith(f"/ledger/records/{rid}")
+    assert ledger.lookup(SALE, ["S-rej"])["S-rej"].state == s.PENDING
+    page = editor_client.get(f"/ledger/records/{rid}").text
+    assert "药剂科-王工" in page and "HIS 已更正批号" in page
+
+
+def test_requeue_refuses_unknown_and_acknowledged_records(editor_client, ledger) -> None:
+    for key in ("S-unk", "S-ack"):
+        rid = ids(ledger)[key]
+        assert "重新排队</button>" not in editor_client.get(f"/ledger/records/{rid}").text
+        assert editor_client.post(f"/ledger/records/{rid}/requeue", data={"reason": "try"}).status_code == 409
+    assert ledger.lookup(SALE, ["S-unk"])["S-unk"].state == s.UNKNOWN
+
+
+def test_requeue_needs_a_reason(editor_client, ledger) -> None:
+    rid = ids(ledger)["S-rej"]
+    assert editor_client.post(f"/ledger/records/{rid}/requeue", data={}).status_code == 422
+    assert ledger.lookup(SALE, ["S-rej"])["S-rej"].state == s.REJECTED
