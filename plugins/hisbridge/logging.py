@@ -20,6 +20,8 @@ import traceback
 from collections.abc import Iterable
 
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+# pre-1999 15-digit resident ID: area(6) + yyMMdd + sequence(3); the date part keeps other 15-digit ids out
+OLD_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(\d{3})(?![0-9A-Za-z])")
 MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 # Keys of people's names and identifiers: patients' and, since the models flag them too, the prescribing
 # doctor's, the pharmacist's and the operators' (prsc_dr_name, phar_certno, sel_retn_opter_name, …).
@@ -58,6 +60,7 @@ def mask_text(text: str) -> str:
     if not text:
         return text
     text = ID_NUMBER.sub(lambda m: m.group(1)[:3] + "*" * 13 + m.group(3)[-2:], text)
+    text = OLD_ID_NUMBER.sub(lambda m: m.group(1)[:3] + "*" * 10 + m.group(3)[-2:], text)
     text = MOBILE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
     text = PII_KEY.sub(lambda m: m.group("key") + "***", text)
     if _known:

@@ -51,3 +51,15 @@ def test_traceback_text_is_masked(caplog) -> None:
         except ValueError:
             logging.getLogger("hisbridge.test").exception("failed")
     assert "360102198001010012" not in caplog.text and "ValueError" in caplog.text
+
+
+def test_old_fifteen_digit_id_numbers_are_masked_but_other_15_digit_numbers_stay() -> None:
+    assert "360102800101123" not in pii.mask_text("旧身份证 360102800101123")
+    assert pii.mask_text("serial 360102801399123") == "serial 360102801399123"  # month 13: not a birth date
+
+
+def test_platform_error_text_uses_the_same_masking() -> None:
+    from hisbridge.platforms.hsa.errors import scrub
+
+    text = scrub("证件号36010219800101001X重复，联系13812345678，psn_name=王小明", ["某某"])
+    assert "36010219800101001X" not in text and "13812345678" not in text and "王小明" not in text

@@ -28,25 +28,25 @@ platform's words unchanged — for the ledger, not for logs.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
+
+from hisbridge.logging import mask_text
 
 if TYPE_CHECKING:
     from hisbridge.platforms.hsa.envelope import Exchange, HsaAnswer
 
-_ID_CARD = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _MAX_TEXT = 300
 
 
 def scrub(text: str | None, pii_values: Iterable[str] = ()) -> str:
-    """``text`` with known personal values and ID-card / mobile-number shapes replaced by ``***``."""
+    """``text`` with the body's personal values replaced by ``***``, then the log masker's patterns and keys
+    (hisbridge.logging.mask_text: ID numbers, mobiles, names after PII keys), cut to a readable length."""
     if not text:
         return ""
     for value in sorted({v for v in pii_values if v}, key=len, reverse=True):
         text = text.replace(value, "***")
-    text = _MOBILE.sub("***", _ID_CARD.sub("***", text))
+    text = mask_text(text)
     return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "…"
 
 
