@@ -22,6 +22,7 @@ RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /tmp/hisb
 COPY --chown=airflow:0 plugins/ /opt/airflow/plugins/
 COPY --chown=airflow:0 include/ /opt/airflow/include/
 COPY --chown=airflow:0 simulators/ /opt/airflow/simulators/
+COPY --chown=airflow:0 demo/ /opt/airflow/demo/
 COPY --chown=airflow:0 dags/ /opt/airflow/dags/
 # airflow-init applies the pools and variables of airflow_settings.yaml with this script.
 COPY --chown=airflow:0 scripts/ /opt/airflow/scripts/

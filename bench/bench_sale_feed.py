@@ -72,8 +72,8 @@ def _free_port() -> int:
 
 
 def bench(scale: int, workdir: Path, batch_size: int, chunk_size: int) -> dict:
+    from demo.his.generate import generate
     from hisbridge.db import make_engine, sqlite_url
-    from hisbridge.his_demo.generate import generate
 
     his_path = workdir / f"his_{scale}.db"
     if not his_path.exists():

@@ -39,7 +39,7 @@ def airflow_home() -> Path:
 @pytest.fixture
 def deployment(airflow_home, monkeypatch, tmp_path, pg_url):
     """HIS in SQLite, ledger in real PostgreSQL, the 医保 simulator — wired through Airflow connections."""
-    from hisbridge.his_demo.generate import generate
+    from demo.his.generate import generate
     from simulators.hsa.server import SimServer
     from simulators.hsa.state import SimState
 
@@ -88,7 +88,7 @@ def test_five_minute_sale_dag_reads_only_its_window(deployment, capfd) -> None:
 
     from sqlalchemy import select
 
-    from hisbridge.his_demo import schema as his_schema
+    from demo.his import schema as his_schema
 
     his = make_engine(f"sqlite:///{json.loads(os.environ['AIRFLOW_CONN_HIS_DB'])['host']}")
     t = his_schema.sale_line

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hisbridge.demo import run_demo
+from demo.run import run_demo
 
 pytestmark = pytest.mark.e2e
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import DateTime, Engine, bindparam, text
 
+from demo.his.generate import DemoSummary, generate
 from hisbridge import SQL_DIR
 from hisbridge.db import make_engine
-from hisbridge.his_demo.generate import DemoSummary, generate
 
 DAY = date(2026, 11, 24)
 SCALE = 300

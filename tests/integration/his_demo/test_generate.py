@@ -9,10 +9,10 @@ from datetime import datetime, time, timedelta
 import pytest
 from sqlalchemy import Engine, func, select
 
+from demo.his import idcard
+from demo.his import schema as s
+from demo.his.generate import generate
 from hisbridge.db import make_engine
-from hisbridge.his_demo import idcard
-from hisbridge.his_demo import schema as s
-from hisbridge.his_demo.generate import generate
 
 from .conftest import DAY, SCALE, Demo
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import and_, or_, select
 
-from hisbridge.his_demo import schema as s
+from demo.his import schema as s
 from hisbridge.pipeline.spec import load_feed_spec
 
 from .conftest import DAY, FEEDS, KEYS, Demo, day_window, run_feed_sql

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
+from demo.his.generate import generate
 from hisbridge.db import make_engine
-from hisbridge.his_demo.generate import generate
 from hisbridge.ledger.store import Ledger
 from hisbridge.operators import FeedOperator
 from hisbridge.pipeline.deliver import DeliveryHalted

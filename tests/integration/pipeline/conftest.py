@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
+from demo.his.generate import DemoSummary, generate
 from hisbridge.db import make_engine
-from hisbridge.his_demo.generate import DemoSummary, generate
 from hisbridge.ledger.msgids import LedgerMsgIds
 from hisbridge.ledger.store import Ledger
 from hisbridge.pipeline.run import FeedSummary, run_feed
@@ -59,7 +59,7 @@ def fresh_his(request, tmp_path) -> His:
     url = request.getfixturevalue("pg_module_url") if request.param == "postgres" else f"sqlite:///{tmp_path / 'h.db'}"
     engine = make_engine(url)
     if engine.dialect.name == "postgresql":
-        from hisbridge.his_demo.schema import drop_schema
+        from demo.his.schema import drop_schema
 
         drop_schema(engine)
     return His(engine, generate(engine, DAY, SCALE, seed=11))

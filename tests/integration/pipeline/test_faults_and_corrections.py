@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from hisbridge.his_demo import schema as his_schema
+from demo.his import schema as his_schema
 from hisbridge.ledger import schema as ls
 from hisbridge.pipeline.deliver import DeliveryHalted, DeliveryMisconfigured
 from simulators.hsa.faults import FaultRule

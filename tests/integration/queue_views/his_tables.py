@@ -1,6 +1,6 @@
 """The demo HIS schema with a handful of hand-made rows around "today" for the queue views.
 
-The tables come from ``hisbridge.his_demo.schema`` (the same DDL on PostgreSQL and SQLite); the rows are our
+The tables come from ``demo.his.schema`` (the same DDL on PostgreSQL and SQLite); the rows are our
 own, not the demo generator's, so each test knows exactly which registration is where. "Today" is always asked
 of the database itself, the way the views compute it.
 """
@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, text
 
+from demo.his.schema import create_schema, dept, patient, registration, room, staff
 from hisbridge.db import make_engine
-from hisbridge.his_demo.schema import create_schema, dept, patient, registration, room, staff
 from hisbridge.queue_views.contract import Contract
 from hisbridge.queue_views.ddl import dialect_of
 from hisbridge.queue_views.sources import today

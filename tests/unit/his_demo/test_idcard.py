@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from hisbridge.his_demo import idcard
+from demo.his import idcard
 
 
 def test_check_character_of_the_standard_example() -> None:

@@ -7,7 +7,7 @@ from sqlalchemy import Date, DateTime, Integer, Numeric, SmallInteger, String, c
 from sqlalchemy.dialects import oracle, postgresql, sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from hisbridge.his_demo import schema
+from demo.his import schema
 
 # Oracle reserved words (V$RESERVED_WORDS, reserved = Y) and PostgreSQL reserved key words that look like
 # column names; none may be a table or column name.

@@ -6,7 +6,7 @@ import pytest
 import sqlglot
 from sqlglot import ErrorLevel
 
-from hisbridge.his_demo import refdata
+from demo.his import refdata
 from hisbridge.pipeline.spec import load_feed_spec
 
 # Wire fields in spec order, written out from hsa.md §4.8 (independently of the typed models).

@@ -10,7 +10,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.qualify import qualify
 
-from hisbridge.his_demo.schema import dept, patient, registration, room, staff
+from demo.his.schema import dept, patient, registration, room, staff
 from hisbridge.queue_views.cli import SCRIPT_DIR
 from hisbridge.queue_views.contract import DIALECTS, load_contract
 from hisbridge.queue_views.ddl import render_reader, render_script, render_views, select_sql

@@ -91,9 +91,9 @@ def _setup_logging(log_dir: Path) -> Path:
 def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str = "batch", batch_size: int = 50,
              seed: int = 42, echo=print) -> dict:
     """Run the whole demo into ``out_dir``; returns per-feed totals, edge-case checks and paths (for tests)."""
+    from demo.his.generate import generate
+    from demo.his.schema import create_schema
     from hisbridge.db import make_engine, sqlite_url
-    from hisbridge.his_demo.generate import generate
-    from hisbridge.his_demo.schema import create_schema
     from hisbridge.ledger.msgids import LedgerMsgIds
     from hisbridge.ledger.store import Ledger
     from hisbridge.pipeline.run import run_feed

@@ -1,4 +1,4 @@
-"""Fill a demo HIS database: ``python -m hisbridge.his_demo --url URL --day 2026-11-24 --scale 300 [--seed 42]``.
+"""Fill a demo HIS database: ``python -m demo.his --url URL --day 2026-11-24 --scale 300 [--seed 42]``.
 
 Prints row counts and the edge cases' business keys (ids only — never names, ID numbers or phones).
 """
@@ -11,13 +11,13 @@ import sys
 import time
 from datetime import date
 
+from demo.his.generate import MIN_SCALE, generate
+from demo.his.schema import drop_schema
 from hisbridge.db import make_engine
-from hisbridge.his_demo.generate import MIN_SCALE, generate
-from hisbridge.his_demo.schema import drop_schema
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hisbridge.his_demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m demo.his", description=__doc__)
     parser.add_argument("--url", required=True, help="SQLAlchemy URL of the demo HIS database")
     parser.add_argument("--day", type=date.fromisoformat, required=True, help="demo day, yyyy-mm-dd")
     parser.add_argument("--scale", type=int, default=300, help=f"sale lines to generate (>= {MIN_SCALE})")

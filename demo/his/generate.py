@@ -1,6 +1,6 @@
 """Deterministic demo data for the demo HIS: one busy outpatient day and its pharmacy.
 
-``generate(engine, day, scale, seed)`` fills :mod:`hisbridge.his_demo.schema` with a hospital day: reference data
+``generate(engine, day, scale, seed)`` fills :mod:`demo.his.schema` with a hospital day: reference data
 (departments, rooms, staff, ~125 drugs, suppliers), stock batches received in the past two months, and on ``day``
 itself purchases, supplier returns, stock movements, registrations, prescriptions, ``scale`` sale (dispensing)
 lines with their scanned 追溯码, sale returns and the evening stock-take. A handful of sales happen on the day
@@ -28,8 +28,8 @@ from typing import Any, NamedTuple
 from faker import Faker
 from sqlalchemy import Connection, Engine, Table, func, select
 
-from hisbridge.his_demo import idcard, refdata
-from hisbridge.his_demo import schema as s
+from demo.his import idcard, refdata
+from demo.his import schema as s
 
 BATCH_ROWS = 5000
 MIN_SCALE = 30

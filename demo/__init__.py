@@ -1,0 +1,1 @@
+"""The demo: a generated HIS (SQLite / PostgreSQL) and `python -m hisbridge demo`, kept out of the production package."""
