@@ -61,10 +61,10 @@ class FeedOperator(BaseOperator):
 
     def execute(self, context) -> dict[str, Any]:
         from hisbridge import logging as pii_logging
-        from hisbridge.pipeline.deliver import DeliveryMisconfigured
-        from hisbridge.pipeline.run import run_feed
+        from hisbridge.pipeline.platform import DeliveryMisconfigured
+        from hisbridge.pipeline.run import RunSettings, run_feed
         from hisbridge.pipeline.spec import load_feed_spec
-        from hisbridge.platforms.registry import outbox_for
+        from hisbridge.platforms.registry import platform
 
         pii_logging.install()
         spec = load_feed_spec(self.feed)
@@ -78,14 +78,13 @@ class FeedOperator(BaseOperator):
             raise AirflowFailException(f"{self.feed}: delivery mode must be batch or single, not {mode!r}")
         batch_size = self.batch_size or int(Variable.get(f"{spec.platform}_batch_size", default="200"))
         ledger = self.ledger_hook.ledger
-        outbox = outbox_for(spec.platform, ledger)
+        sender = platform(spec.platform).sender_from_airflow(ledger)
         ti = context["ti"]
-        actor = f"airflow:{ti.dag_id}.{ti.task_id}#{ti.try_number}"
+        settings = RunSettings(run_id=context["run_id"], mode=mode, batch_size=batch_size,
+                               actor=f"airflow:{ti.dag_id}.{ti.task_id}#{ti.try_number}")
         try:
-            summary = run_feed(
-                spec, self.his_engine, ledger, outbox, local_naive(start), local_naive(end),
-                run_id=context["run_id"], mode=mode, batch_size=batch_size, actor=actor,
-            )
+            summary = run_feed(spec, self.his_engine, ledger, sender, (local_naive(start), local_naive(end)),
+                               settings)
         except DeliveryMisconfigured as exc:
             raise AirflowFailException(str(exc)) from exc
         self.log.info("%s summary: %s", self.feed, summary.as_dict())

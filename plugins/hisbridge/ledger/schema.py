@@ -1,12 +1,21 @@
-"""The delivery ledger's tables (our own database, connection ``hisbridge_db``).
+"""The delivery ledger's tables (our own database, connection ``hisbridge_db``). Names no platform.
 
-``delivery_record``  one row per (feed, business key): where that HIS record stands with the platform.
-``delivery_message`` one row per message sent (msgid), with the full request and the platform's raw answer.
+``delivery_record``  one row per (feed, business key): where that HIS record stands with its platform, and the
+                     record's current payload (the source of a re-send after a group correction).
+``delivery_message`` one row per message sent (``msgid``), with the exact request, the platform's raw answer,
+                     the platform's own code (``platform_code``) and reference (``platform_ref``).
 ``delivery_message_record`` which records travelled in which message, and what the answer said of each.
-``delivery_event``   every state change, with who (a run id or an operator's name) and why: the audit trail.
-``msgid_sequence``   per-second counters so a msgid is unique across parallel tasks and processes.
+``delivery_event``   state changes made outside a message (quarantine, re-queue, a halted run, an in-flight
+                     message resolved as unknown) with who and why, and one row per message sent or answered:
+                     together with the message links this is the audit trail.
+``call_journal``     real-time calls that belong to no feed (a settlement gateway, a served API): request,
+                     answer, caller, outcome, timings.
+``sequence_counter`` plain named counters; each platform formats its own message ids from them.
+``platform_session`` a platform's sign-in shared by every task and process (one per principal and day).
+``feed_lease``       one run at a time per correction scope on databases without advisory locks (SQLite).
 
-Portable SQLAlchemy Core: PostgreSQL in production and tests, SQLite in the demo. See
+The schema is managed by Alembic (``ledger/migrations``; ``python -m hisbridge ledger upgrade``). This module is
+the current shape; a change to it comes with a migration. See
 docs/adr/0002-the-delivery-ledger-is-the-source-of-truth-for-what-was-sent.md.
 """
 
@@ -41,8 +50,13 @@ PENDING, SENT, ACKNOWLEDGED, REJECTED, QUARANTINED, UNKNOWN, WITHDRAWN = (
 )
 STATES = (PENDING, SENT, ACKNOWLEDGED, REJECTED, QUARANTINED, UNKNOWN, WITHDRAWN)
 FAILURE_STATES = (REJECTED, QUARANTINED, UNKNOWN, SENT)
+#: states in which the platform holds, or may hold, the record
+ON_PLATFORM = (ACKNOWLEDGED, UNKNOWN, SENT)
 
 _id = BigInteger().with_variant(Integer, "sqlite")
+
+#: wide enough for any platform's operation names, codes, message ids and references
+OPERATION, CODE, MSGID, REF = String(64), String(64), String(100), String(200)
 
 delivery_record = Table(
     "delivery_record",
@@ -53,12 +67,12 @@ delivery_record = Table(
     Column("platform", String(32), nullable=False),
     Column("state", String(16), nullable=False),
     Column("content_hash", String(64), nullable=False),
-    Column("correction_key", String(100)),
+    Column("correction_key", String(200)),
     Column("payload", Text, nullable=False),
     Column("reason", Text),
     Column("attempts", Integer, nullable=False, default=0),
-    Column("last_msgid", String(40)),
-    Column("last_infno", String(10)),
+    Column("last_msgid", MSGID),
+    Column("last_operation", OPERATION),
     # the data window as the HIS keeps time: Asia/Shanghai wall-clock, without a zone (as extraction binds it)
     Column("window_start", DateTime(timezone=False)),
     Column("window_end", DateTime(timezone=False)),
@@ -75,22 +89,23 @@ delivery_message = Table(
     "delivery_message",
     metadata,
     Column("id", _id, primary_key=True, autoincrement=True),
-    Column("msgid", String(40), nullable=False, unique=True),
+    Column("msgid", MSGID, nullable=False, unique=True),
     Column("feed", String(64), nullable=False),
     Column("platform", String(32), nullable=False),
-    Column("infno", String(10), nullable=False),
-    Column("purpose", String(16), nullable=False),  # upload | withdraw
+    Column("operation", OPERATION, nullable=False),
+    Column("purpose", String(16), nullable=False),  # upload | correct
     Column("record_count", Integer, nullable=False),
-    Column("outcome", String(24), nullable=False),  # in_flight | acknowledged | partial | rejected | unknown | not_sent | refused_by_gateway
-    Column("infcode", Integer),
+    # in_flight | acknowledged | partial | rejected | unknown | not_sent | busy | refused_by_gateway
+    Column("outcome", String(24), nullable=False),
+    Column("platform_code", CODE),
     Column("err_msg", Text),
     Column("http_status", Integer),
     Column("request", Text),
     Column("request_headers", Text),
     Column("response", Text),
-    Column("inf_refmsgid", String(40)),
-    # the client signed in again after a "签到失效" refusal and re-sent under this msgid (hsa.md §5.3)
-    Column("resent_as_msgid", String(40)),
+    Column("platform_ref", REF),
+    # the sender re-sent the message under another msgid (e.g. after renewing an expired sign-in)
+    Column("resent_as_msgid", MSGID),
     Column("run_id", String(250)),
     Column("actor", String(100)),
     Column("sent_at", DateTime(timezone=True), nullable=False),
@@ -98,6 +113,7 @@ delivery_message = Table(
     Column("duration_ms", Integer),
 )
 Index("ix_delivery_message_feed", delivery_message.c.feed, delivery_message.c.sent_at)
+Index("ix_delivery_message_outcome", delivery_message.c.outcome)
 
 delivery_message_record = Table(
     "delivery_message_record",
@@ -114,29 +130,71 @@ delivery_event = Table(
     "delivery_event",
     metadata,
     Column("id", _id, primary_key=True, autoincrement=True),
-    Column("record_id", _id, ForeignKey("delivery_record.id", ondelete="CASCADE"), nullable=False),
-    Column("from_state", String(16)),
-    Column("to_state", String(16), nullable=False),
+    # a record's own change (record_id set), or a message sent / answered (message_id set, record_id empty)
+    Column("record_id", _id, ForeignKey("delivery_record.id", ondelete="CASCADE")),
+    Column("message_id", _id, ForeignKey("delivery_message.id", ondelete="CASCADE")),
+    Column("from_state", String(24)),  # a record state, or a message outcome (refused_by_gateway …)
+    Column("to_state", String(24), nullable=False),
     Column("reason", Text),
-    Column("msgid", String(40)),
+    Column("msgid", MSGID),
     Column("actor", String(250), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_delivery_event_record", delivery_event.c.record_id)
+Index("ix_delivery_event_message", delivery_event.c.message_id)
 
-# One run at a time per deletion scope: 3507 removes a batch's sales *and* returns, so a sale run withdrawing a
-# batch must not interleave with a return run uploading into it (nor two backfill runs of one feed).
+call_journal = Table(
+    "call_journal",
+    metadata,
+    Column("id", _id, primary_key=True, autoincrement=True),
+    Column("platform", String(32), nullable=False),
+    Column("operation", OPERATION, nullable=False),
+    Column("direction", String(8), nullable=False),  # out: we call the platform | in: a caller calls us
+    Column("caller", String(100)),  # who asked: the HIS workstation, the city brain's appId, an operator
+    Column("msgid", MSGID),
+    Column("outcome", String(24), nullable=False),
+    Column("platform_code", CODE),
+    Column("err_msg", Text),
+    Column("http_status", Integer),
+    Column("request", Text),
+    Column("response", Text),
+    Column("platform_ref", REF),
+    Column("business_ref", REF),  # e.g. the settlement or visit id the call is about, for look-up
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("duration_ms", Integer),
+)
+Index("ix_call_journal_platform_started", call_journal.c.platform, call_journal.c.started_at)
+Index("ix_call_journal_business_ref", call_journal.c.business_ref)
+Index("ix_call_journal_msgid", call_journal.c.msgid)
+
+sequence_counter = Table(
+    "sequence_counter",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+platform_session = Table(
+    "platform_session",
+    metadata,
+    Column("id", _id, primary_key=True, autoincrement=True),
+    Column("platform", String(32), nullable=False),
+    Column("principal", String(100), nullable=False),  # the operator / account the session belongs to
+    Column("day", String(10), nullable=False),  # yyyy-mm-dd, Asia/Shanghai: sessions are per working day
+    Column("token", String(200)),  # e.g. 医保 sign_no; empty while the sign-in is being made
+    Column("state", String(16), nullable=False),  # opening | open | expired | closed
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("opened_by", String(250)),
+    Column("note", Text),
+    UniqueConstraint("platform", "principal", "day", name="uq_platform_session_day"),
+)
+
+# One run at a time per correction scope where the database has no session advisory locks (SQLite: the demo).
 feed_lease = Table(
     "feed_lease",
     metadata,
     Column("scope", String(100), primary_key=True),
     Column("holder", String(300), nullable=False),
     Column("expires_at", Float, nullable=False),  # unix seconds: no time-zone ambiguity across databases
-)
-
-msgid_sequence = Table(
-    "msgid_sequence",
-    metadata,
-    Column("prefix", String(50), primary_key=True),  # fixmedins_code + yyyyMMddHHmmss
-    Column("seq", Integer, nullable=False),
 )

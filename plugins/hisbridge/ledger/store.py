@@ -1,27 +1,37 @@
-"""Reading and writing the delivery ledger.
+"""Reading and writing the delivery ledger, set-based. Names no platform.
 
-The ledger is written *before* a message leaves (records go to ``sent`` with the msgid) and again when the
-answer is in, so a crash between the two leaves ``sent`` records that the next run treats as unknown: nothing
-is silently lost and nothing is blindly re-sent. Every state change also writes a ``delivery_event`` row with
-the actor (an Airflow run id or an operator's name) for auditors.
+A message is written twice: before it leaves (the message ``in_flight`` and its records ``sent`` with the
+msgid, in one transaction) and when the answer is in (the answer, each record's final state, the message↔record
+links and one audit event, in one transaction). A crash between the two leaves an ``in_flight`` message whose
+records are ``sent``: the next run of the scope resolves them as unknown outcomes (:meth:`Ledger.resolve_in_flight`).
+Nothing is silently lost and nothing is blindly re-sent.
+
+Every statement works on a whole batch (multi-row ``INSERT … ON CONFLICT … RETURNING``, one ``UPDATE`` per
+distinct final state); look-ups read only the columns a decision needs, by ``= ANY(array)`` on PostgreSQL so the
+plan does not change with the number of keys.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 import time
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, delete, func, insert, select, update
+import orjson
+from sqlalchemy import Engine, String, bindparam, delete, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from hisbridge.ledger import schema as s
 
 CHUNK = 500
-REUPLOAD = "re-upload after withdrawal"
+REUPLOAD = "re-upload after correction"
 
 
 def utcnow() -> datetime:
@@ -29,7 +39,12 @@ def utcnow() -> datetime:
 
 
 def dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    """Compact JSON text (UTF-8, keys as given): how payloads and requests are stored."""
+    return orjson.dumps(value, default=str).decode()
+
+
+def loads(text: str | None) -> Any:
+    return orjson.loads(text) if text else None
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,20 @@ class RunContext:
     window_start: datetime | None = None
     window_end: datetime | None = None
     actor: str = "hisbridge"
+
+    @property
+    def who(self) -> str:
+        return self.actor if self.actor != "hisbridge" else self.run_id
+
+
+@dataclass(frozen=True)
+class Prior:
+    """What the ledger knows of a record when a run meets it again (only what a decision needs)."""
+
+    id: int
+    state: str
+    content_hash: str
+    correction_key: str | None
 
 
 @dataclass(frozen=True)
@@ -56,16 +85,16 @@ class RecordState:
     last_msgid: str | None = None
 
     def payload_dict(self) -> dict:
-        return json.loads(self.payload)
+        return loads(self.payload)
 
 
 @dataclass(frozen=True)
 class LedgerItem:
-    """A record as the pipeline hands it to the ledger: key, content and (for a refusal) the reason."""
+    """A record as the pipeline hands it to the ledger: key, content (as stored text) and a reason."""
 
     business_key: str
     content_hash: str
-    payload: dict
+    payload: str
     correction_key: str | None = None
     reason: str | None = None
 
@@ -74,16 +103,49 @@ class LedgerItem:
 class MessageResult:
     """What became of one message and of each record in it (by position in the message)."""
 
-    outcome: str  # acknowledged | partial | rejected | unknown | not_sent
+    # acknowledged | partial | rejected | unknown | not_sent | busy | refused_by_gateway
+    outcome: str
     row_states: list[str]
     row_errors: list[str | None]
-    infcode: int | None = None
+    platform_code: str | None = None
     err_msg: str | None = None
     http_status: int | None = None
-    request: dict | None = None
+    request: str | None = None  # the exact text sent
     request_headers: dict | None = None
     response: str | None = None
-    inf_refmsgid: str | None = None
+    platform_ref: str | None = None
+    duration_ms: int | None = None
+    #: the msgid the sender finally used, when it had to re-send under another one
+    resent_as_msgid: str | None = None
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A message recorded as leaving: its row, its msgid and its records' ids in message order."""
+
+    message_id: int
+    msgid: str
+    record_ids: list[int]
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """A real-time call that belongs to no feed (a gateway transaction, a served API request)."""
+
+    platform: str
+    operation: str
+    direction: str  # out | in
+    outcome: str
+    started_at: datetime
+    caller: str | None = None
+    msgid: str | None = None
+    platform_code: str | None = None
+    err_msg: str | None = None
+    http_status: int | None = None
+    request: str | None = None
+    response: str | None = None
+    platform_ref: str | None = None
+    business_ref: str | None = None
     duration_ms: int | None = None
     extra: dict = field(default_factory=dict)
 
@@ -92,54 +154,66 @@ class Ledger:
     def __init__(self, engine: Engine, clock=utcnow) -> None:
         self.engine = engine
         self.clock = clock
+        self._pg = engine.dialect.name == "postgresql"
 
     # -- schema --------------------------------------------------------------------------------------------
     def ensure_schema(self) -> None:
-        s.metadata.create_all(self.engine)
+        """Create or upgrade the schema (Alembic; cheap when already current)."""
+        from hisbridge.ledger.migrate import ensure_schema
 
-    # -- reads ---------------------------------------------------------------------------------------------
+        ensure_schema(self.engine)
+
+    def analyze(self) -> None:
+        """Fresh planner statistics after a bulk load (PostgreSQL; a no-op elsewhere)."""
+        if self._pg:
+            with self.engine.begin() as conn:
+                conn.execute(text("ANALYZE delivery_record"))
+
+    # -- reads for the pipeline ----------------------------------------------------------------------------
+    def priors(self, feed: str, keys: Iterable[str]) -> dict[str, Prior]:
+        """What a run needs to decide about ``keys``, in one look-up per chunk."""
+        t = s.delivery_record
+        cols = (t.c.business_key, t.c.id, t.c.state, t.c.content_hash, t.c.correction_key)
+        keys = list(dict.fromkeys(keys))
+        found: dict[str, Prior] = {}
+        with self.engine.connect() as conn:
+            for part in self._key_parts(keys):
+                for key, rid, state, digest, ck in conn.execute(
+                        select(*cols).where(t.c.feed == feed, self._key_in(t.c.business_key, part))):
+                    found[key] = Prior(rid, state, digest, ck)
+        return found
+
     def lookup(self, feed: str, keys: Iterable[str]) -> dict[str, RecordState]:
+        """Whole records by business key (for people and tests; runs use :meth:`priors`)."""
+        t = s.delivery_record
         keys = list(dict.fromkeys(keys))
         found: dict[str, RecordState] = {}
         with self.engine.connect() as conn:
-            for i in range(0, len(keys), CHUNK):
-                part = keys[i : i + CHUNK]
-                rows = conn.execute(
-                    select(*_record_cols()).where(
-                        s.delivery_record.c.feed == feed, s.delivery_record.c.business_key.in_(part)
-                    )
-                )
-                for row in rows:
-                    rec = RecordState(**row._mapping)
-                    found[rec.business_key] = rec
+            for part in self._key_parts(keys):
+                for row in conn.execute(select(*_record_cols()).where(
+                        t.c.feed == feed, self._key_in(t.c.business_key, part))):
+                    found[row.business_key] = RecordState(*row)
         return found
 
     def on_platform_by_correction_key(self, feed: str, correction_key: str) -> list[RecordState]:
         """Records of ``feed`` sharing a correction key that the platform holds or may hold."""
         t = s.delivery_record
+        q = (select(*_record_cols()).where(t.c.feed == feed, t.c.correction_key == correction_key,
+                                           t.c.state.in_(s.ON_PLATFORM)).order_by(t.c.id))
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(*_record_cols())
-                .where(
-                    t.c.feed == feed,
-                    t.c.correction_key == correction_key,
-                    t.c.state.in_((s.ACKNOWLEDGED, s.UNKNOWN, s.SENT)),
-                )
-                .order_by(t.c.id)
-            )
-            return [RecordState(**r._mapping) for r in rows]
+            return [RecordState(*r) for r in conn.execute(q)]
 
     def awaiting_reupload(self, feed: str) -> list[RecordState]:
-        """Records a withdrawal removed from the platform that no run has uploaded again yet."""
+        """Records a correction removed from the platform that no run has uploaded again yet."""
         t = s.delivery_record
+        q = select(*_record_cols()).where(t.c.feed == feed, t.c.state == s.PENDING,
+                                          t.c.reason.like(f"{REUPLOAD}%")).order_by(t.c.id)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(*_record_cols()).where(
-                t.c.feed == feed, t.c.state == s.PENDING, t.c.reason.like(f"{REUPLOAD}%")).order_by(t.c.id))
-            return [RecordState(**r._mapping) for r in rows]
+            return [RecordState(*r) for r in conn.execute(q)]
 
-    def records(
-        self, feed: str | None = None, states: Sequence[str] | None = None, limit: int = 200
-    ) -> list[RecordState]:
+    # -- reads for people (CLI, pages) ---------------------------------------------------------------------
+    def records(self, feed: str | None = None, states: Sequence[str] | None = None,
+                limit: int = 200) -> list[RecordState]:
         t = s.delivery_record
         q = select(*_record_cols()).order_by(t.c.feed, t.c.id).limit(limit)
         if feed:
@@ -147,7 +221,20 @@ class Ledger:
         if states:
             q = q.where(t.c.state.in_(tuple(states)))
         with self.engine.connect() as conn:
-            return [RecordState(**r._mapping) for r in conn.execute(q)]
+            return [RecordState(*r) for r in conn.execute(q)]
+
+    def record(self, record_id: int) -> dict | None:
+        """Every column of one record (payload as stored text)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(s.delivery_record).where(s.delivery_record.c.id == record_id)).first()
+        return dict(row._mapping) if row else None
+
+    def record_windows(self, ids: Sequence[int]) -> list[dict]:
+        t = s.delivery_record
+        q = (select(t.c.feed, t.c.window_start, t.c.window_end).where(t.c.id.in_(list(ids)))
+             .group_by(t.c.feed, t.c.window_start, t.c.window_end).order_by(t.c.feed, t.c.window_start))
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
 
     def counts(self, feed: str | None = None) -> dict[str, dict[str, int]]:
         t = s.delivery_record
@@ -160,15 +247,30 @@ class Ledger:
                 out.setdefault(f, {})[state] = n
         return out
 
+    def events(self, record_id: int) -> list[dict]:
+        """The record's audit trail: its own state changes and the messages it travelled in, oldest first."""
+        e, mr, m = s.delivery_event, s.delivery_message_record, s.delivery_message
+        own = select(e.c.at, e.c.from_state, e.c.to_state, e.c.reason, e.c.msgid, e.c.actor).where(
+            e.c.record_id == record_id)
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(own)]
+            for r in conn.execute(
+                    select(m.c.sent_at, m.c.answered_at, m.c.msgid, m.c.operation, m.c.purpose, m.c.actor,
+                           mr.c.outcome, mr.c.err_msg)
+                    .join(mr, mr.c.message_id == m.c.id).where(mr.c.record_id == record_id)):
+                rows.append({"at": r.sent_at, "from_state": None, "to_state": s.SENT, "msgid": r.msgid,
+                             "reason": f"{r.purpose} {r.operation}", "actor": r.actor})
+                if r.answered_at is not None:
+                    rows.append({"at": r.answered_at, "from_state": s.SENT, "to_state": r.outcome,
+                                 "reason": r.err_msg, "msgid": r.msgid, "actor": r.actor})
+        return sorted(rows, key=lambda row: (_aware(row["at"]), row["to_state"] != s.SENT))
+
     def messages_for(self, record_id: int) -> list[dict]:
         m, mr = s.delivery_message, s.delivery_message_record
-        q = (
-            select(m.c.msgid, m.c.infno, m.c.purpose, m.c.outcome, m.c.sent_at, m.c.actor, mr.c.outcome.label("row"),
-                   mr.c.err_msg)
-            .join(mr, mr.c.message_id == m.c.id)
-            .where(mr.c.record_id == record_id)
-            .order_by(m.c.id)
-        )
+        q = (select(m.c.msgid, m.c.operation, m.c.purpose, m.c.outcome, m.c.sent_at, m.c.actor, m.c.request,
+                    m.c.response, m.c.http_status, m.c.duration_ms, m.c.platform_code, m.c.platform_ref,
+                    mr.c.outcome.label("row"), mr.c.err_msg)
+             .join(mr, mr.c.message_id == m.c.id).where(mr.c.record_id == record_id).order_by(m.c.id))
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
 
@@ -177,87 +279,96 @@ class Ledger:
             row = conn.execute(select(s.delivery_message).where(s.delivery_message.c.msgid == msgid)).first()
             return dict(row._mapping) if row else None
 
+    def messages(self, feed: str | None = None, operation: str | None = None, limit: int = 1000) -> list[dict]:
+        m = s.delivery_message
+        q = select(m).order_by(m.c.id).limit(limit)
+        if feed:
+            q = q.where(m.c.feed == feed)
+        if operation:
+            q = q.where(m.c.operation == operation)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
     # -- writes --------------------------------------------------------------------------------------------
-    def settle(
-        self, feed: str, platform: str, items: Sequence[LedgerItem], state: str, run: RunContext, *,
-        msgid: str | None = None,
-    ) -> None:
-        """Put ``items`` in ``state`` (quarantine, withdrawal of a never-sent record, re-queue of siblings)."""
+    def settle(self, feed: str, platform: str, items: Sequence[LedgerItem], state: str, run: RunContext, *,
+               msgid: str | None = None) -> None:
+        """Put ``items`` in ``state`` outside a message (quarantine, a voided record never sent, siblings to
+        re-send, what a halted run did not send), with one audit event per record."""
         if not items:
             return
         with self.engine.begin() as conn:
-            ids, before = self._upsert(conn, feed, platform, items, state, run, msgid=msgid, count_attempt=False)
-            self._events(conn, ids, state, run, msgid, [i.reason for i in items], from_states=before)
+            before = self._states(conn, feed, [i.business_key for i in items])
+            ids = self._upsert(conn, feed, platform, items, state, run, msgid=msgid, operation=None)
+            self._record_events(conn, [(ids[i.business_key], before.get(i.business_key), state, i.reason)
+                                       for i in items], run, msgid)
 
-    def begin_message(
-        self, *, feed: str, platform: str, infno: str, purpose: str, msgid: str, items: Sequence[LedgerItem],
-        run: RunContext, request: dict | None = None,
-    ) -> int:
+    def begin_message(self, *, feed: str, platform: str, operation: str, purpose: str, msgid: str,
+                      items: Sequence[LedgerItem], run: RunContext) -> Ticket:
         """Record that ``msgid`` is about to carry ``items``; they go to ``sent`` before anything leaves."""
-        now = self.clock()
         with self.engine.begin() as conn:
-            message_id = conn.execute(
-                insert(s.delivery_message).values(
-                    msgid=msgid, feed=feed, platform=platform, infno=infno, purpose=purpose,
-                    record_count=len(items), outcome="in_flight", run_id=run.run_id, actor=run.actor,
-                    sent_at=now, request=dumps(request) if request is not None else None,
-                )
-            ).inserted_primary_key[0]
-            if not items:  # a withdrawal: the records it concerns are settled by the caller from its answer
-                return message_id
-            ids, before = self._upsert(conn, feed, platform, items, s.SENT, run, msgid=msgid, count_attempt=True,
-                                       set_infno=infno)
-            conn.execute(
-                insert(s.delivery_message_record),
-                [{"message_id": message_id, "record_id": rid, "row_index": n, "outcome": "in_flight"}
-                 for n, rid in enumerate(ids)],
-            )
-            self._events(conn, ids, s.SENT, run, msgid, [f"{purpose} {infno}"] * len(ids), from_states=before)
-        return message_id
+            message_id = conn.execute(insert(s.delivery_message).values(
+                msgid=msgid, feed=feed, platform=platform, operation=operation, purpose=purpose,
+                record_count=len(items), outcome="in_flight", run_id=run.run_id, actor=run.who,
+                sent_at=self.clock())).inserted_primary_key[0]
+            ids = self._upsert(conn, feed, platform, items, s.SENT, run, msgid=msgid, operation=operation) \
+                if items else {}
+        return Ticket(message_id, msgid, [ids[i.business_key] for i in items])
 
-    def finish_message(self, message_id: int, result: MessageResult, run: RunContext) -> None:
-        """Store the answer and move each record of the message to the state the answer implies."""
+    def finish_message(self, ticket: Ticket, result: MessageResult, run: RunContext) -> None:
+        """Store the answer, move each record of the message to the state the answer implies, link them."""
         now = self.clock()
         m, mr, t = s.delivery_message, s.delivery_message_record, s.delivery_record
+        message_id = ticket.message_id
         with self.engine.begin() as conn:
-            msg = conn.execute(select(m.c.msgid, m.c.sent_at).where(m.c.id == message_id)).one()
-            conn.execute(
-                update(m).where(m.c.id == message_id).values(
-                    outcome=result.outcome, infcode=result.infcode, err_msg=result.err_msg,
-                    http_status=result.http_status,
-                    request=dumps(result.request) if result.request is not None else m.c.request,
-                    request_headers=dumps(result.request_headers) if result.request_headers else None,
-                    response=result.response, inf_refmsgid=result.inf_refmsgid, answered_at=now,
-                    duration_ms=result.duration_ms,
-                    resent_as_msgid=sent if (sent := result.extra.get("msgid_sent")) != msg.msgid else None,
-                )
-            )
-            links = conn.execute(
-                select(mr.c.record_id, mr.c.row_index).where(mr.c.message_id == message_id).order_by(mr.c.row_index)
-            ).all()
-            rows = []
-            for record_id, idx in links:
-                rows.append({
-                    "b_id": record_id, "b_state": result.row_states[idx], "b_reason": result.row_errors[idx],
-                    "b_now": now, "b_ack": now if result.row_states[idx] == s.ACKNOWLEDGED else None,
-                })
-            if rows:
-                conn.execute(
-                    update(t).where(t.c.id == bindparam("b_id")).values(
-                        state=bindparam("b_state"), reason=bindparam("b_reason"), updated_at=bindparam("b_now"),
-                        acknowledged_at=func.coalesce(bindparam("b_ack", type_=t.c.acknowledged_at.type),
-                                                      t.c.acknowledged_at),
-                    ),
-                    rows,
-                )
-                conn.execute(
-                    update(mr).where(and_(mr.c.message_id == message_id, mr.c.record_id == bindparam("b_id")))
-                    .values(outcome=bindparam("b_state"), err_msg=bindparam("b_reason")),
-                    [{"b_id": r["b_id"], "b_state": r["b_state"], "b_reason": r["b_reason"]} for r in rows],
-                )
-                self._events(conn, [r["b_id"] for r in rows], None, run, msg.msgid,
-                             [r["b_reason"] for r in rows], to_states=[r["b_state"] for r in rows],
-                             from_states=[s.SENT] * len(rows))
+            conn.execute(update(m).where(m.c.id == message_id).values(
+                outcome=result.outcome, platform_code=result.platform_code, err_msg=result.err_msg,
+                http_status=result.http_status, request=result.request,
+                request_headers=dumps(result.request_headers) if result.request_headers else None,
+                response=result.response, platform_ref=result.platform_ref, answered_at=now,
+                duration_ms=result.duration_ms, resent_as_msgid=result.resent_as_msgid))
+            ids = ticket.record_ids
+            if ids:
+                groups: dict[tuple[str, str | None], list[int]] = defaultdict(list)
+                for rid, state, err in zip(ids, result.row_states, result.row_errors, strict=True):
+                    groups[(state, err)].append(rid)
+                for (state, err), group in groups.items():
+                    values: dict[str, Any] = {"state": state, "reason": err, "updated_at": now}
+                    if state == s.ACKNOWLEDGED:
+                        values["acknowledged_at"] = now
+                    for part in _parts(group):
+                        conn.execute(update(t).where(t.c.id.in_(part)).values(**values))
+                conn.execute(insert(mr), [
+                    {"message_id": message_id, "record_id": rid, "row_index": n, "outcome": state, "err_msg": err}
+                    for n, (rid, state, err) in enumerate(zip(ids, result.row_states, result.row_errors, strict=True))])
+            conn.execute(insert(s.delivery_event).values(
+                message_id=message_id, from_state="in_flight", to_state=result.outcome, msgid=ticket.msgid,
+                reason=_message_reason(result, len(ids)), actor=run.who, at=now))
+
+    def resolve_in_flight(self, feeds: Sequence[str], run: RunContext) -> int:
+        """Messages of ``feeds`` left ``in_flight`` by a run that died between sending and recording the answer
+        become ``unknown``, and so do their records still ``sent``. Call it holding the scope's lease: then no
+        live run can be sending them. Returns the number of messages resolved."""
+        m, t, mr = s.delivery_message, s.delivery_record, s.delivery_message_record
+        now = self.clock()
+        with self.engine.begin() as conn:
+            stuck = conn.execute(select(m.c.id, m.c.msgid, m.c.feed).where(
+                m.c.feed.in_(list(feeds)), m.c.outcome == "in_flight")).all()
+            for message_id, msgid, feed in stuck:
+                records = conn.execute(select(t.c.id).where(
+                    t.c.feed == feed, t.c.last_msgid == msgid, t.c.state == s.SENT).order_by(t.c.id)).scalars().all()
+                reason = f"{msgid}: the run sending it died before the answer was recorded"
+                conn.execute(update(m).where(m.c.id == message_id).values(
+                    outcome="unknown", err_msg=reason, answered_at=now))
+                if records:
+                    conn.execute(update(t).where(t.c.id.in_(records)).values(
+                        state=s.UNKNOWN, reason=reason, updated_at=now))
+                    conn.execute(insert(mr), [{"message_id": message_id, "record_id": rid, "row_index": n,
+                                               "outcome": s.UNKNOWN, "err_msg": reason}
+                                              for n, rid in enumerate(records)])
+                conn.execute(insert(s.delivery_event).values(
+                    message_id=message_id, from_state="in_flight", to_state="unknown", msgid=msgid, reason=reason,
+                    actor=run.who, at=now))
+        return len(stuck)
 
     def requeue(self, ids: Sequence[int], actor: str, reason: str) -> list[int]:
         """An operator sends rejected/quarantined records back to ``pending``; the next run of their window
@@ -265,22 +376,55 @@ class Ledger:
         t = s.delivery_record
         run = RunContext(run_id=f"manual:{actor}", actor=actor)
         with self.engine.begin() as conn:
-            rows = conn.execute(
-                select(t.c.id, t.c.state).where(t.c.id.in_(list(ids)), t.c.state != s.PENDING)
-            ).all()
-            # unknown/sent records are resolved by the next run (withdraw, then upload), never simply re-sent
-            targets = [r.id for r in rows if r.state in (s.REJECTED, s.QUARANTINED)]
+            rows = conn.execute(select(t.c.id, t.c.state).where(t.c.id.in_(list(ids)))).all()
+            # unknown/sent records are resolved by the next run (corrected, then uploaded), never simply re-sent
+            targets = [(r.id, r.state) for r in rows if r.state in (s.REJECTED, s.QUARANTINED)]
             if not targets:
                 return []
-            conn.execute(update(t).where(t.c.id.in_(targets)).values(
+            conn.execute(update(t).where(t.c.id.in_([i for i, _ in targets])).values(
                 state=s.PENDING, reason=f"re-queued: {reason}", updated_at=self.clock()))
-            self._events(conn, targets, s.PENDING, run, None, [f"re-queued by {actor}: {reason}"] * len(targets),
-                         from_states=[r.state for r in rows if r.id in targets])
-        return targets
+            self._record_events(conn, [(i, st, s.PENDING, f"re-queued by {actor}: {reason}") for i, st in targets],
+                                run, None)
+        return [i for i, _ in targets]
 
     # -- leases --------------------------------------------------------------------------------------------
+    @contextmanager
+    def lease(self, scope: str, holder: str, wait_s: float = 300) -> Iterator[None]:
+        """Hold ``scope`` for the block, waiting up to ``wait_s``; :class:`LeaseBusy` when another run holds it.
+
+        PostgreSQL: a session advisory lock on a connection kept for the block, so a killed holder's lock dies
+        with its connection at once. Elsewhere (SQLite, the demo): a row in ``feed_lease`` with an expiry.
+        """
+        deadline = time.monotonic() + wait_s
+        if self._pg:
+            key = _lock_key(scope)
+            conn = self.engine.connect()
+            try:
+                while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
+                    conn.rollback()
+                    if time.monotonic() >= deadline:
+                        raise LeaseBusy(f"another run holds {scope}; this run will be retried")
+                    time.sleep(min(1.0, max(0.05, wait_s / 10)))
+                conn.commit()
+                yield
+            finally:
+                try:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    conn.commit()
+                finally:
+                    conn.close()
+            return
+        while not self.acquire_lease(scope, holder):
+            if time.monotonic() >= deadline:
+                raise LeaseBusy(f"another run holds {scope}; this run will be retried")
+            time.sleep(min(1.0, max(0.05, wait_s / 10)))
+        try:
+            yield
+        finally:
+            self.release_lease(scope, holder)
+
     def acquire_lease(self, scope: str, holder: str, ttl_s: float = 600) -> bool:
-        """Take (or renew) the lease on ``scope`` unless another holder has an unexpired one."""
+        """The table lease (SQLite): take or renew it unless another holder has an unexpired one."""
         t = s.feed_lease
         now = time.time()
         try:
@@ -300,79 +444,126 @@ class Ledger:
             return False
 
     def release_lease(self, scope: str, holder: str) -> None:
-        t = s.feed_lease
         with self.engine.begin() as conn:
-            conn.execute(delete(t).where(t.c.scope == scope, t.c.holder == holder))
+            conn.execute(delete(s.feed_lease).where(s.feed_lease.c.scope == scope, s.feed_lease.c.holder == holder))
+
+    # -- sequences and the journal -------------------------------------------------------------------------
+    def next_value(self, name: str, count: int = 1) -> int:
+        """Advance counter ``name`` by ``count`` atomically and return its new value (the last one taken)."""
+        c = s.sequence_counter
+        stmt = self._insert(c).values(name=name, value=count)
+        stmt = stmt.on_conflict_do_update(index_elements=[c.c.name], set_={"value": c.c.value + count})
+        with self.engine.begin() as conn:
+            return int(conn.execute(stmt.returning(c.c.value)).scalar_one())
+
+    def drop_counters(self, prefix: str, below: str) -> None:
+        """Forget counters ``prefix…`` whose names sort below ``below`` (e.g. per-second counters of past days)."""
+        c = s.sequence_counter
+        with self.engine.begin() as conn:
+            conn.execute(delete(c).where(c.c.name.like(f"{prefix}%"), c.c.name < below))
+
+    def journal(self, entry: JournalEntry) -> int:
+        values = {k: v for k, v in entry.__dict__.items() if k != "extra"}
+        with self.engine.begin() as conn:
+            return int(conn.execute(insert(s.call_journal).values(**values)).inserted_primary_key[0])
+
+    def journal_entries(self, platform: str | None = None, business_ref: str | None = None,
+                        limit: int = 200) -> list[dict]:
+        j = s.call_journal
+        q = select(j).order_by(j.c.id.desc()).limit(limit)
+        if platform:
+            q = q.where(j.c.platform == platform)
+        if business_ref:
+            q = q.where(j.c.business_ref == business_ref)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
 
     # -- internals -----------------------------------------------------------------------------------------
-    def _upsert(
-        self, conn: Connection, feed: str, platform: str, items: Sequence[LedgerItem], state: str,
-        run: RunContext, *, msgid: str | None, count_attempt: bool, set_infno: str | None = None,
-    ) -> tuple[list[int], list[str | None]]:
+    def _insert(self, table):
+        return (postgresql.insert if self._pg else sqlite.insert)(table)
+
+    def _key_in(self, column, keys: list[str]):
+        if self._pg:  # one array parameter: the same plan whatever the number of keys
+            return column == func.any(bindparam("keys", keys, type_=postgresql.ARRAY(String)))
+        return column.in_(keys)
+
+    def _key_parts(self, keys: list[str]) -> list[list[str]]:
+        if self._pg:
+            return [keys] if keys else []
+        return [keys[i : i + CHUNK] for i in range(0, len(keys), CHUNK)]
+
+    def _states(self, conn: Connection, feed: str, keys: list[str]) -> dict[str, str]:
+        t = s.delivery_record
+        out: dict[str, str] = {}
+        for part in self._key_parts(keys):
+            for key, state in conn.execute(select(t.c.business_key, t.c.state).where(
+                    t.c.feed == feed, self._key_in(t.c.business_key, part))):
+                out[key] = state
+        return out
+
+    def _upsert(self, conn: Connection, feed: str, platform: str, items: Sequence[LedgerItem], state: str,
+                run: RunContext, *, msgid: str | None, operation: str | None) -> dict[str, int]:
+        """Insert or update ``items`` in one statement; ``operation`` set means "sent in a message"."""
         t = s.delivery_record
         now = self.clock()
-        keys = [i.business_key for i in items]
-        existing: dict[str, tuple[int, str]] = {}
-        for n in range(0, len(keys), CHUNK):
-            for rid, key, st in conn.execute(
-                select(t.c.id, t.c.business_key, t.c.state).where(t.c.feed == feed,
-                                                                  t.c.business_key.in_(keys[n : n + CHUNK]))
-            ):
-                existing[key] = (rid, st)
-        prior = {k: v[1] for k, v in existing.items()}
-        new = [i for i in items if i.business_key not in existing]
-        if new:
-            conn.execute(insert(t), [
-                {"feed": feed, "business_key": i.business_key, "platform": platform, "state": state,
-                 "content_hash": i.content_hash, "correction_key": i.correction_key, "payload": dumps(i.payload),
-                 "reason": i.reason, "attempts": 1 if count_attempt else 0, "last_msgid": msgid,
-                 "last_infno": set_infno, "window_start": run.window_start, "window_end": run.window_end,
+        sending = operation is not None
+        rows = [{"feed": feed, "business_key": i.business_key, "platform": platform, "state": state,
+                 "content_hash": i.content_hash, "correction_key": i.correction_key, "payload": i.payload,
+                 "reason": i.reason, "attempts": 1 if sending else 0, "last_msgid": msgid,
+                 "last_operation": operation, "window_start": run.window_start, "window_end": run.window_end,
                  "run_id": run.run_id, "first_seen_at": now, "updated_at": now}
-                for i in new
-            ])
-            for n in range(0, len(new), CHUNK):
-                part = [i.business_key for i in new[n : n + CHUNK]]
-                for rid, key in conn.execute(
-                    select(t.c.id, t.c.business_key).where(t.c.feed == feed, t.c.business_key.in_(part))
-                ):
-                    existing[key] = (rid, None)
-        old = [i for i in items if i.business_key in prior]
-        if old:
-            values = {
-                "state": bindparam("b_state"), "content_hash": bindparam("b_hash"),
-                "correction_key": bindparam("b_ck"), "payload": bindparam("b_payload"),
-                "reason": bindparam("b_reason"), "updated_at": bindparam("b_now"), "run_id": bindparam("b_run"),
-            }
-            if count_attempt:
-                values["attempts"] = t.c.attempts + 1
-                values["last_msgid"] = bindparam("b_msgid")
-                values["last_infno"] = bindparam("b_infno")
-            if run.window_start is not None:
-                values["window_start"] = bindparam("b_ws")
-                values["window_end"] = bindparam("b_we")
-            conn.execute(update(t).where(t.c.id == bindparam("b_id")).values(**values), [
-                {"b_id": existing[i.business_key][0], "b_state": state, "b_hash": i.content_hash,
-                 "b_ck": i.correction_key, "b_payload": dumps(i.payload), "b_reason": i.reason, "b_now": now,
-                 "b_run": run.run_id, "b_msgid": msgid, "b_infno": set_infno, "b_ws": run.window_start,
-                 "b_we": run.window_end}
-                for i in old
-            ])
-        return [existing[k][0] for k in keys], [prior.get(k) for k in keys]
+                for i in items]
+        stmt = self._insert(t)
+        changes = {c: stmt.excluded[c] for c in ("state", "content_hash", "correction_key", "payload", "reason",
+                                                 "run_id", "updated_at")}
+        if sending:
+            changes |= {"attempts": t.c.attempts + 1, "last_msgid": stmt.excluded.last_msgid,
+                        "last_operation": stmt.excluded.last_operation}
+        elif msgid is not None:
+            changes["last_msgid"] = stmt.excluded.last_msgid
+        if run.window_start is not None:
+            changes |= {"window_start": stmt.excluded.window_start, "window_end": stmt.excluded.window_end}
+        stmt = stmt.on_conflict_do_update(index_elements=[t.c.feed, t.c.business_key], set_=changes)
+        ids: dict[str, int] = {}
+        for part in _parts(rows):
+            for key, rid in conn.execute(stmt.returning(t.c.business_key, t.c.id, sort_by_parameter_order=True),
+                                         part):
+                ids[key] = rid
+        return ids
 
-    def _events(
-        self, conn: Connection, ids: Sequence[int], to_state: str | None, run: RunContext, msgid: str | None,
-        reasons: Sequence[str | None], *, to_states: Sequence[str] | None = None,
-        from_states: Sequence[str | None] | None = None,
-    ) -> None:
-        if not ids:
-            return
+    def _record_events(self, conn: Connection, changes: Sequence[tuple[int, str | None, str, str | None]],
+                       run: RunContext, msgid: str | None) -> None:
         now = self.clock()
-        conn.execute(insert(s.delivery_event), [
-            {"record_id": rid, "from_state": from_states[n] if from_states else None,
-             "to_state": to_states[n] if to_states else to_state, "reason": reasons[n], "msgid": msgid,
-             "actor": run.actor if run.actor != "hisbridge" else run.run_id, "at": now}
-            for n, rid in enumerate(ids)
-        ])
+        for part in _parts(list(changes)):
+            conn.execute(insert(s.delivery_event), [
+                {"record_id": rid, "from_state": before, "to_state": after, "reason": reason, "msgid": msgid,
+                 "actor": run.who, "at": now}
+                for rid, before, after, reason in part])
+
+
+class LeaseBusy(RuntimeError):
+    """Another run holds the scope."""
+
+
+def _lock_key(scope: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"hisbridge:{scope}".encode()).digest()[:8], "big", signed=True)
+
+
+def _parts(rows: list, size: int = 1000) -> list[list]:
+    return [rows[i : i + size] for i in range(0, len(rows), size)]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _message_reason(result: MessageResult, rows: int) -> str:
+    counts: dict[str, int] = defaultdict(int)
+    for state in result.row_states:
+        counts[state] += 1
+    detail = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+    words = f": {result.err_msg}" if result.err_msg else ""
+    return f"{rows} record(s){' — ' + detail if detail else ''}{words}"
 
 
 def _record_cols():

@@ -1,57 +1,69 @@
-"""One feed run over one data window: extract → validate → plan against the ledger → correct → deliver → record.
+"""One feed run over one data window: extract → map → validate → plan (pure) → correct → deliver → record.
 
-Plain functions, no Airflow: the operator, the demo and the tests all call :func:`run_feed`.
+Plain functions, no Airflow: the operator, the demo, the benchmark and the tests all call :func:`run_feed`.
+What to do with each record is decided by :func:`hisbridge.pipeline.plan.plan_chunk`; this module carries the
+plan out against the ledger and the platform's sender, and counts what became of each record of the window.
 
-Decisions per extracted record (docs/adr/0003-unknown-outcomes-are-withdrawn-with-3507-then-re-sent.md):
-
-================================  ==========================================================================
-ledger says / HIS says            action
-================================  ==========================================================================
-acknowledged, same content        skipped — never sent twice
-acknowledged, content changed     withdraw its correction key (3507), then upload the new content
-unknown or sent (no answer)       withdraw its correction key (3507; "not found" = nothing there), then upload
-voided, on the platform           withdraw; the record becomes ``withdrawn``
-voided, never on the platform     ``withdrawn`` without a message
-fails validation                  ``quarantined`` with the reasons; the rest of the chunk goes on
-rejected, same content            stays rejected — not retried until the data changes or ops re-queue it
-anything else                     upload (new, pending/re-queued, rejected-then-changed, quarantined-now-fixed)
-================================  ==========================================================================
-
-A withdrawal removes every record of that correction key (3507 deletes by batch number and data type), so the
-other records of the key that the platform held are re-sent from the ledger's stored payload in the same run.
+Runs whose feeds one correction can touch (the platform's correction scope) hold one lease for the whole run,
+so a correction never interleaves with another run's upload. A correction the platform does not confirm leaves
+its records uncertain (``unknown``) and stops the run: Airflow retries later, and the retry corrects them first.
+Docs: docs/adr/0003-unknown-outcomes-are-withdrawn-with-3507-then-re-sent.md,
+docs/adr/0008-platforms-are-plug-ins-and-the-pipeline-plans-before-it-acts.md.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
+import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import cache, partial
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from hisbridge.ledger import schema as ls
-from hisbridge.ledger.store import REUPLOAD, Ledger, LedgerItem, RunContext
-from hisbridge.pipeline.deliver import (
+from hisbridge.ledger.store import REUPLOAD, LeaseBusy, Ledger, LedgerItem, MessageResult, RunContext, Ticket
+from hisbridge.pipeline.checks import compile_checks
+from hisbridge.pipeline.extract import SourceRecord, extract_records
+from hisbridge.pipeline.mapping import MappingError, map_record
+from hisbridge.pipeline.plan import Action, Candidate, plan_chunk
+from hisbridge.pipeline.platform import (
     TRANSIENT_OUTCOMES,
+    Capabilities,
     DeliveryHalted,
     DeliveryMisconfigured,
     Mode,
-    Outbox,
-    batches,
+    Sender,
 )
-from hisbridge.pipeline.extract import SourceRecord, extract_records
-from hisbridge.pipeline.mapping import MappingError, map_record
 from hisbridge.pipeline.spec import FeedSpec, all_feed_ids, cached_feed_spec
 from hisbridge.pipeline.validate import Checked, validate_rows
 
 log = logging.getLogger("hisbridge.pipeline")
+
+#: the final states a selected record can end a run in (design.md invariant 1)
+FINAL_STATES = (ls.ACKNOWLEDGED, ls.REJECTED, ls.QUARANTINED, ls.UNKNOWN, "skipped", ls.WITHDRAWN, ls.PENDING)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How one run goes about its window (the window itself is the run's input)."""
+
+    run_id: str
+    mode: Mode = "batch"
+    batch_size: int = 200
+    chunk_size: int = 2000
+    actor: str = "hisbridge"
+    #: raise DeliveryHalted after a transport fault (the operator lets Airflow retry); the demo reports instead
+    raise_on_halt: bool = True
+    lease_wait_s: float = 300
+    #: at most this many messages in flight (bounded again by the platform's capabilities)
+    in_flight: int = 4
 
 
 @dataclass
@@ -72,6 +84,7 @@ class FeedSummary:
     pending: int = 0
     resent_from_ledger: int = 0
     messages: int = 0
+    in_flight_resolved: int = 0
     seconds: float = 0.0
     halted: str | None = None
     reasons: dict[str, int] = field(default_factory=dict)
@@ -80,233 +93,254 @@ class FeedSummary:
         return asdict(self)
 
     def balanced(self) -> bool:
-        parts = (self.acknowledged + self.rejected + self.quarantined + self.unknown + self.skipped
-                 + self.withdrawn + self.pending)
-        return parts == self.selected
-
-
-def content_hash(payload: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+        return sum(getattr(self, state) for state in FINAL_STATES) == self.selected
 
 
 @dataclass
 class _Send:
     key: str
-    model: BaseModel
     payload: dict[str, Any]
+    text: str
+    digest: str
     correction_key: str | None
-    counted: bool  # part of this window's selection (False: a sibling re-sent from the ledger)
-    spec: FeedSpec | None = None  # another feed's record removed by the same withdrawal (None: this feed)
+    counted: bool  # one of this window's records (False: a record re-sent from the ledger)
 
 
-def deletion_scope(spec: FeedSpec) -> list[FeedSpec]:
-    """Feeds whose records one withdrawal removes: same platform, delete transaction and data type (3507 deletes
-    sales and sale returns of a batch together). This feed first, then by transaction number."""
-    if not spec.txn.delete:
-        return [spec]
-    others = []
-    for feed in all_feed_ids():
-        other = cached_feed_spec(feed)
-        if other.feed != spec.feed and (other.platform, other.txn.delete, other.txn.inv_data_type) == (
-                spec.platform, spec.txn.delete, spec.txn.inv_data_type):
-            others.append(other)
-    return [spec, *sorted(others, key=lambda o: o.txn.single)]
+class _Tally:
+    """The run's counts, bumped in one place: where a record's final state is decided."""
+
+    def __init__(self) -> None:
+        self.states: Counter[str] = Counter()
+        self.reasons: Counter[str] = Counter()
+        self.messages = 0
+        self.resent = 0
+
+    def final(self, state: str, n: int = 1) -> None:
+        self.states[state] += n
+
+
+def scope_feeds(spec: FeedSpec) -> list[FeedSpec]:
+    """The feeds one correction of ``spec`` can touch: this feed first, then the others of its scope."""
+    return [spec, *(cached_feed_spec(f) for f in _scope_members(spec.platform, _scope(spec)) if f != spec.feed)]
+
+
+def _scope(spec: FeedSpec) -> str:
+    from hisbridge.platforms.registry import platform
+
+    return platform(spec.platform).correction_scope(spec)
+
+
+@cache
+def _scope_members(platform_name: str, scope: str) -> tuple[str, ...]:
+    members = [f for f in all_feed_ids() if (s := cached_feed_spec(f)).platform == platform_name
+               and _scope(s) == scope]
+    return tuple(members)
 
 
 class _FeedRun:
-    def __init__(self, spec: FeedSpec, ledger: Ledger, outbox: Outbox, run: RunContext, mode: Mode,
-                 batch_size: int, summary: FeedSummary) -> None:
-        self.spec, self.ledger, self.outbox, self.run = spec, ledger, outbox, run
-        self.mode, self.batch_size, self.summary = mode, batch_size, summary
-        self.model_cls = outbox.model_for(spec)
-        self.reasons: Counter[str] = Counter()
+    def __init__(self, spec: FeedSpec, ledger: Ledger, sender: Sender, caps: Capabilities, run: RunContext,
+                 settings: RunSettings, tally: _Tally, scope: list[FeedSpec]) -> None:
+        self.spec, self.ledger, self.sender, self.caps, self.run = spec, ledger, sender, caps, run
+        self.mode: Mode = caps.mode(settings.mode)
+        self.batch_size = caps.batch_size(self.mode, settings.batch_size)
+        self.tally = tally
+        self.scope = scope
+        self.halted: str | None = None
+        self.model_cls = sender.model_for(spec)
+        self.checks = compile_checks(spec)
+        self.personal = tuple(sender.personal_fields(spec))
+        # Messages are queued to sender threads so that extraction and validation of what comes next overlap
+        # with the wire and the ledger. An ordered platform gets one thread: it sends in queue order.
+        self.depth = max(1, settings.in_flight)
+        workers = 1 if caps.ordered else max(1, min(self.depth, caps.max_in_flight))
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"send-{spec.feed}")
+        self.stop = threading.Event()  # set by the first transient fault: queued messages are then not sent
+        self.in_flight: deque[tuple[FeedSpec, list[_Send], Future[tuple[Ticket, MessageResult] | None]]] = deque()
 
     # -- one chunk ----------------------------------------------------------------------------------------
     def process(self, records: list[SourceRecord]) -> None:
-        spec, s = self.spec, self.summary
-        s.selected += len(records)
-        mapped = [self._mapped(r) for r in records]
-        self.outbox.remember_pii(spec, [c.wire for c in mapped])
-        checked = validate_rows(spec, self.model_cls, mapped)
-        prior = self.ledger.lookup(spec.feed, [c.record.key for c in checked])
+        checked = validate_rows(self.model_cls, self.checks, [self._mapped(r) for r in records])
+        _remember_personal(self.personal, checked)
+        by_key = {c.record.key: c for c in checked}
+        prior = self.ledger.priors(self.spec.feed, by_key)
+        plan = plan_chunk([self._candidate(c) for c in checked], prior, self.caps.correction)
 
-        quarantine: list[LedgerItem] = []
-        void_quietly: list[LedgerItem] = []
-        to_withdraw: dict[str, list[Checked]] = {}
-        to_send: list[_Send] = []
-        skipped_by_ck: dict[str, list[_Send]] = {}
-        for c in checked:
-            before = prior.get(c.record.key)
-            on_platform = before is not None and before.state in (ls.ACKNOWLEDGED, ls.UNKNOWN, ls.SENT)
-            ck = self._correction_key(c.wire)
-            if c.record.voided:
-                if on_platform and spec.txn.delete and ck:
-                    to_withdraw.setdefault(ck, []).append(c)
-                elif before is not None and before.state == ls.WITHDRAWN:
-                    s.withdrawn += 1
-                else:
-                    void_quietly.append(self._item(c, "voided in the HIS before upload"))
-                continue
-            if not c.ok:
-                quarantine.append(self._item(c, "; ".join(c.reasons)))
-                self.reasons.update(c.reasons)
-                continue
-            payload = c.model.model_dump(mode="json", exclude_none=True)
-            send = _Send(c.record.key, c.model, payload, ck, counted=True)
-            digest = content_hash(payload)
-            if before is not None and before.state == ls.ACKNOWLEDGED and before.content_hash == digest:
-                s.skipped += 1
-                if ck:
-                    skipped_by_ck.setdefault(ck, []).append(send)
-                continue
-            if before is not None and before.state == ls.REJECTED and before.content_hash == digest:
-                s.rejected += 1  # a refusal is not retried until the data changes or ops re-queue it
-                continue
-            if on_platform and spec.txn.delete and ck:
-                to_withdraw.setdefault(ck, []).append(c)
-            to_send.append(send)
+        quarantine = [self._item(by_key[k], "; ".join(by_key[k].reasons)) for k in plan.keys(Action.QUARANTINE)]
+        for k in plan.keys(Action.QUARANTINE):
+            self.tally.reasons.update(by_key[k].reasons)
+        self._settle(quarantine, ls.QUARANTINED)
+        self._settle([self._item(by_key[k], "voided in the HIS before upload") for k in plan.keys(Action.VOID_QUIETLY)],
+                     ls.WITHDRAWN)
+        refused = [self._item(by_key[k], plan.decisions[k].reason) for k in plan.keys(Action.REFUSE)]
+        self._settle(refused, ls.REJECTED)
+        self.tally.final("skipped", len(plan.keys(Action.SKIP)))
+        self.tally.final(ls.REJECTED, len(plan.keys(Action.KEEP_REJECTED)))
+        self.tally.final(ls.WITHDRAWN, len(plan.keys(Action.ALREADY_WITHDRAWN)))
 
-        self.ledger.settle(spec.feed, self.outbox.platform, quarantine, ls.QUARANTINED, self.run)
-        s.quarantined += len(quarantine)
-        self.ledger.settle(spec.feed, self.outbox.platform, void_quietly, ls.WITHDRAWN, self.run)
-        s.withdrawn += len(void_quietly)
-
-        sending_keys = {x.key for x in to_send}
-        withdrawals = list(to_withdraw.items())
-        for n, (ck, triggers) in enumerate(withdrawals):
-            if self._withdraw(ck, triggers, to_send, sending_keys, skipped_by_ck.get(ck, [])):
-                continue
-            # The platform did not confirm: what it may hold under these keys stays "unknown", never "pending",
-            # so no later run uploads it again without withdrawing first.
-            leftover = [t for _, group in withdrawals[n:] for t in group]
-            keys = {t.record.key for t in leftover}
-            to_send[:] = [x for x in to_send if x.key not in keys]
-            self.ledger.settle(spec.feed, self.outbox.platform,
-                               [self._item(t, "withdrawal not confirmed: run halted") for t in leftover],
-                               ls.UNKNOWN, self.run)
-            s.unknown += len(leftover)
-            break
-        self._deliver(to_send)
+        to_send = [self._send(by_key[k]) for k in plan.keys(Action.SEND, Action.CORRECT_THEN_SEND)]
+        extra: list[tuple[FeedSpec, _Send]] = []
+        if plan.corrections:
+            self.drain()  # a correction may remove records still in flight: let every answer land first
+            for n, (target, keys) in enumerate(plan.corrections.items()):
+                if self.halted:
+                    self._uncertain([k for _, ks in list(plan.corrections.items())[n:] for k in ks], by_key,
+                                    to_send, "not corrected: run halted")
+                    break
+                siblings = [self._send(by_key[k]) for k in plan.siblings.get(target, [])]
+                if not self._correct(target, [by_key[k] for k in keys], siblings, to_send, extra, plan):
+                    self._uncertain(keys, by_key, to_send, f"correction {target} not confirmed: {self.halted}")
+        self._deliver([(self.spec, x) for x in to_send] + extra)
 
     def reupload_orphans(self) -> None:
-        """Records an earlier withdrawal removed but a halted run did not upload again (they belong to other
+        """Records an earlier correction removed but a halted run did not upload again (they belong to other
         windows, so no re-run of their own window is needed: the next run of the feed takes them)."""
         orphans = self.ledger.awaiting_reupload(self.spec.feed)
-        if not orphans:
-            return
-        self.summary.resent_from_ledger += len(orphans)
-        self._deliver([
-            _Send(r.business_key, self.model_cls.model_validate(r.payload_dict()), r.payload_dict(), r.correction_key,
-                  counted=False)
-            for r in orphans
-        ])
+        if orphans:
+            self.tally.resent += len(orphans)
+            self._deliver([(self.spec, _Send(r.business_key, r.payload_dict(), r.payload, r.content_hash,
+                                             r.correction_key, counted=False)) for r in orphans])
 
     # -- corrections --------------------------------------------------------------------------------------
-    def _withdraw(self, ck: str, triggers: list[Checked], to_send: list[_Send], sending_keys: set[str],
-                  skipped_here: list[_Send]) -> bool:
-        spec, s = self.spec, self.summary
-        scope = deletion_scope(spec)
-        held = [(other, rec) for other in scope
-                for rec in self.ledger.on_platform_by_correction_key(other.feed, ck)]
-        msgid = self.outbox.new_msgid()
-        message_id = self.ledger.begin_message(
-            feed=spec.feed, platform=self.outbox.platform, infno=spec.txn.delete or "", purpose="withdraw",
-            msgid=msgid, items=[], run=self.run,
-        )
-        result = self.outbox.withdraw(spec, ck, msgid)
-        self.ledger.finish_message(message_id, result, self.run)
-        s.messages += 1
-        if result.outcome in TRANSIENT_OUTCOMES or result.outcome == "refused_by_gateway":
-            s.halted = f"{result.outcome} on {msgid}: {result.err_msg or ''}".strip()
+    def _correct(self, target: str, triggers: list[Checked], siblings: list[_Send], to_send: list[_Send],
+                 extra: list[tuple[FeedSpec, _Send]], plan) -> bool:
+        """Send one correction; True when the platform confirmed it (then the records it removed are queued
+        again), False when it did not (the run halts; the caller keeps the records uncertain)."""
+        held = self._held(target) if self.caps.correction == "group_delete" else []
+        result, msgid = self._message(self.spec, [], purpose="correct",
+                                      operation=self.sender.correction_operation(self.spec),
+                                      call=lambda m: self.sender.correct(self.spec, target, m))
+        if result.outcome != ls.ACKNOWLEDGED:
+            self._halt(result, msgid)
             return False
-        voided = [t for t in triggers if t.record.voided]
-        if result.outcome != "acknowledged":
-            reason = f"{spec.txn.delete} withdrawal refused: {result.err_msg}"
-            refused = {t.record.key for t in triggers}
-            self.ledger.settle(spec.feed, self.outbox.platform, [self._item(t, reason) for t in triggers],
-                               ls.REJECTED, self.run, msgid=msgid)
-            s.rejected += len(triggers)
-            to_send[:] = [x for x in to_send if x.key not in refused]
-            return True
-        self.ledger.settle(spec.feed, self.outbox.platform,
-                           [self._item(t, f"voided in the HIS, withdrawn by {msgid}") for t in voided],
-                           ls.WITHDRAWN, self.run, msgid=msgid)
-        s.withdrawn += len(voided)
-        voided_keys = {t.record.key for t in voided}
-        # Everything else the platform held under this key is gone too: upload it again.
-        for sib in skipped_here:
-            if sib.key not in sending_keys:
-                s.skipped -= 1
+        voided = [c for c in triggers if plan.decisions[c.record.key].action is Action.CORRECT_VOID]
+        self._settle([self._item(c, f"voided in the HIS, removed by {msgid}") for c in voided], ls.WITHDRAWN,
+                     msgid=msgid)
+        sending = {x.key for x in to_send} | {c.record.key for c in voided}
+        for sib in siblings:  # skipped in this chunk, but the correction removed them: send them again
+            if sib.key not in sending:
+                self.tally.final("skipped", -1)
                 to_send.append(sib)
-                sending_keys.add(sib.key)
-        resend: dict[str, list[LedgerItem]] = {}
+                sending.add(sib.key)
+        resend: dict[str, tuple[FeedSpec, list[LedgerItem]]] = {}
         for other, rec in held:
-            mine = other.feed == spec.feed
-            if mine and (rec.business_key in sending_keys or rec.business_key in voided_keys):
+            if other.feed == self.spec.feed and rec.business_key in sending:
                 continue
-            payload = rec.payload_dict()
-            model = self.outbox.model_for(other).model_validate(payload)
-            to_send.append(_Send(rec.business_key, model, payload, ck, counted=False,
-                                 spec=None if mine else other))
-            if mine:
-                sending_keys.add(rec.business_key)
-            resend.setdefault(other.feed, []).append(LedgerItem(
-                rec.business_key, rec.content_hash, payload, ck, f"{REUPLOAD} {msgid} of {ck}"))
-        for feed, items in resend.items():
-            self.ledger.settle(feed, self.outbox.platform, items, ls.PENDING, self.run, msgid=msgid)
-            s.resent_from_ledger += len(items)
+            x = _Send(rec.business_key, rec.payload_dict(), rec.payload, rec.content_hash, target, counted=False)
+            if other.feed == self.spec.feed:
+                to_send.append(x)
+                sending.add(x.key)
+            else:
+                extra.append((other, x))
+            resend.setdefault(other.feed, (other, []))[1].append(
+                LedgerItem(x.key, x.digest, x.text, target, f"{REUPLOAD} {msgid} of {target}"))
+        for other, items in resend.values():
+            self.ledger.settle(other.feed, other.platform, items, ls.PENDING, self.run, msgid=msgid)
+            self.tally.resent += len(items)
         return True
 
-    # -- uploads ------------------------------------------------------------------------------------------
-    def _deliver(self, to_send: list[_Send]) -> None:
-        """Upload this feed's records, then other feeds' records a withdrawal removed (sales before returns)."""
-        by_spec: dict[str, tuple[FeedSpec, list[_Send]]] = {}
-        for x in to_send:
-            target = x.spec or self.spec
-            by_spec.setdefault(target.feed, (target, []))[1].append(x)
-        plan = []
-        for target, items in sorted(by_spec.values(), key=lambda e: (e[0].feed != self.spec.feed, e[0].txn.single)):
-            groups = batches(items, self.mode, self.batch_size,
-                             identity=lambda x, t=target: self.outbox.row_identity(t, x.model))
-            plan.extend((target, g) for g in groups)
-        self._send_groups(plan)
+    def _held(self, target: str) -> list[tuple[FeedSpec, Any]]:
+        return [(other, rec) for other in self.scope
+                for rec in self.ledger.on_platform_by_correction_key(other.feed, target)]
 
-    def _send_groups(self, plan: list[tuple[FeedSpec, list[_Send]]]) -> None:
-        s = self.summary
-        for n, (spec, group) in enumerate(plan):
-            if s.halted:
-                for rest_spec, rest in plan[n:]:
-                    self.ledger.settle(rest_spec.feed, self.outbox.platform,
-                                       [self._send_item(x, "not sent: run halted") for x in rest], ls.PENDING,
-                                       self.run)
-                    s.pending += sum(1 for x in rest if x.counted)
-                return
-            infno = self.outbox.upload_infno(spec, self.mode)
-            msgid = self.outbox.new_msgid()
-            items = [self._send_item(x, None) for x in group]
-            message_id = self.ledger.begin_message(
-                feed=spec.feed, platform=self.outbox.platform, infno=infno, purpose="upload", msgid=msgid,
-                items=items, run=self.run,
-            )
-            result = self.outbox.upload(spec, [x.model for x in group], self.mode, msgid)
-            if result.outcome == "refused_by_gateway":
-                result.row_states = [ls.PENDING] * len(group)
-            self.ledger.finish_message(message_id, result, self.run)
-            s.messages += 1
-            for x, state, err in zip(group, result.row_states, result.row_errors, strict=True):
-                if x.counted:
-                    setattr(s, state, getattr(s, state) + 1)
-                if err and state == ls.REJECTED:
-                    self.reasons[err] += 1
-            if result.outcome in TRANSIENT_OUTCOMES or result.outcome == "refused_by_gateway":
-                s.halted = f"{result.outcome} on {msgid}: {result.err_msg or ''}".strip()
+    def _uncertain(self, keys: list[str], by_key: dict[str, Checked], to_send: list[_Send], reason: str) -> None:
+        """The platform may still hold these records: they stay ``unknown`` (never ``pending``, so no later run
+        uploads them again without correcting first) and are not sent now."""
+        dropped = set(keys)
+        to_send[:] = [x for x in to_send if x.key not in dropped]
+        self._settle([self._item(by_key[k], reason) for k in keys], ls.UNKNOWN)
+
+    # -- uploads ------------------------------------------------------------------------------------------
+    def _deliver(self, items: list[tuple[FeedSpec, _Send]]) -> None:
+        """Upload this feed's records, then other feeds' records a correction removed."""
+        by_feed: dict[str, tuple[FeedSpec, list[_Send]]] = {}
+        for spec, x in items:
+            by_feed.setdefault(spec.feed, (spec, []))[1].append(x)
+        order = sorted(by_feed.values(), key=lambda e: (e[0].feed != self.spec.feed, e[0].feed))
+        for spec, group_items in order:
+            for group in batches(group_items, self.batch_size, partial(_identity, self.sender, spec)):
+                if self.halted:
+                    self._not_sent(spec, group)
+                    continue
+                self._submit(spec, group)
+
+    def _submit(self, spec: FeedSpec, group: list[_Send]) -> None:
+        while len(self.in_flight) >= self.depth:
+            self._collect_one()
+        if self.halted:
+            self._not_sent(spec, group)
+            return
+        operation = self.sender.operation(spec, self.mode)
+        future = self.pool.submit(self._send_message, spec, group, operation)
+        self.in_flight.append((spec, group, future))
+
+    def _send_message(self, spec: FeedSpec, group: list[_Send],
+                      operation: str) -> tuple[Ticket, MessageResult] | None:
+        if self.stop.is_set():
+            return None
+        msgid = self.sender.new_msgid()
+        ticket = self.ledger.begin_message(
+            feed=spec.feed, platform=spec.platform, operation=operation, purpose="upload", msgid=msgid,
+            items=[LedgerItem(x.key, x.digest, x.text, x.correction_key) for x in group], run=self.run)
+        result = self.sender.upload(spec, [x.payload for x in group], self.mode, msgid)
+        if result.outcome == "refused_by_gateway":
+            result.row_states = [ls.PENDING] * len(group)
+        self.ledger.finish_message(ticket, result, self.run)
+        if result.outcome in TRANSIENT_OUTCOMES or result.outcome == "refused_by_gateway":
+            self.stop.set()
+        return ticket, result
+
+    def _collect_one(self) -> None:
+        spec, group, future = self.in_flight.popleft()
+        answered = future.result()
+        if answered is None:  # queued behind a message that halted the run
+            self._not_sent(spec, group)
+            return
+        ticket, result = answered
+        self.tally.messages += 1
+        for x, state, err in zip(group, result.row_states, result.row_errors, strict=True):
+            if x.counted:
+                self.tally.final(state)
+            if err and state == ls.REJECTED:
+                self.tally.reasons[err] += 1
+        if result.outcome in TRANSIENT_OUTCOMES or result.outcome == "refused_by_gateway":
+            self._halt(result, ticket.msgid)
+
+    def drain(self) -> None:
+        while self.in_flight:
+            self._collect_one()
+
+    def _not_sent(self, spec: FeedSpec, group: list[_Send]) -> None:
+        items = [LedgerItem(x.key, x.digest, x.text, x.correction_key, "not sent: run halted") for x in group]
+        self.ledger.settle(spec.feed, spec.platform, items, ls.PENDING, self.run)
+        self.tally.final(ls.PENDING, sum(1 for x in group if x.counted))
 
     # -- helpers ------------------------------------------------------------------------------------------
+    def _message(self, spec: FeedSpec, items: list[LedgerItem], *, purpose: str, operation: str,
+                 call: Callable[[str], MessageResult]) -> tuple[MessageResult, str]:
+        msgid = self.sender.new_msgid()
+        ticket = self.ledger.begin_message(feed=spec.feed, platform=spec.platform, operation=operation,
+                                           purpose=purpose, msgid=msgid, items=items, run=self.run)
+        result = call(msgid)
+        self.ledger.finish_message(ticket, result, self.run)
+        self.tally.messages += 1
+        return result, msgid
+
+    def _halt(self, result: MessageResult, msgid: str) -> None:
+        if not self.halted:
+            self.halted = f"{result.outcome} on {msgid}: {result.err_msg or ''}".strip()
+
+    def _settle(self, items: list[LedgerItem], state: str, *, msgid: str | None = None) -> None:
+        self.ledger.settle(self.spec.feed, self.spec.platform, items, state, self.run, msgid=msgid)
+        self.tally.final(state, len(items))
+
     def _mapped(self, record: SourceRecord) -> Checked:
         try:
             return Checked(record=record, wire=map_record(self.spec, record))
         except MappingError as exc:
             return Checked(record=record, wire={}, reasons=[str(exc)])
+
+    def _candidate(self, c: Checked) -> Candidate:
+        return Candidate(c.record.key, c.record.voided, c.ok, c.digest, self._correction_key(c.wire))
 
     def _correction_key(self, wire: dict[str, Any]) -> str | None:
         if not self.spec.correction_key:
@@ -315,68 +349,96 @@ class _FeedRun:
         return None if value in (None, "") else str(value)
 
     def _item(self, c: Checked, reason: str | None) -> LedgerItem:
-        payload = c.model.model_dump(mode="json", exclude_none=True) if c.model is not None else _jsonable(c.wire)
-        return LedgerItem(c.record.key, content_hash(payload), payload, self._correction_key(c.wire), reason)
+        return LedgerItem(c.record.key, c.digest or "", c.text or "{}", self._correction_key(c.wire), reason)
 
-    def _send_item(self, x: _Send, reason: str | None) -> LedgerItem:
-        return LedgerItem(x.key, content_hash(x.payload), x.payload, x.correction_key, reason)
-
-
-def _jsonable(wire: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(wire, default=str, ensure_ascii=False))
+    def _send(self, c: Checked) -> _Send:
+        assert c.payload is not None and c.text is not None and c.digest is not None
+        return _Send(c.record.key, c.payload, c.text, c.digest, self._correction_key(c.wire), counted=True)
 
 
-def lease_scope(spec: FeedSpec) -> str:
-    """Feeds one withdrawal can touch run one at a time (see :func:`deletion_scope`)."""
-    if spec.txn.delete:
-        return f"{spec.platform}:{spec.txn.delete}:{spec.txn.inv_data_type}"
-    return f"feed:{spec.feed}"
-
-
-def _wait_for_lease(ledger: Ledger, scope: str, holder: str, wait_s: float) -> None:
-    deadline = time.monotonic() + wait_s
-    while not ledger.acquire_lease(scope, holder):
-        if time.monotonic() >= deadline:
-            raise DeliveryHalted(f"another run holds {scope}; this run will be retried")
-        time.sleep(min(2.0, max(0.05, wait_s / 10)))
-
-
-def run_feed(
-    spec: FeedSpec, his: Engine, ledger: Ledger, outbox: Outbox, window_start: datetime, window_end: datetime, *,
-    run_id: str, mode: Mode = "batch", batch_size: int = 200, chunk_size: int = 2000, actor: str = "hisbridge",
-    raise_on_halt: bool = True, lease_wait_s: float = 300,
-) -> FeedSummary:
-    """Run ``spec`` over ``[window_start, window_end)`` (naive Asia/Shanghai local times, as the HIS keeps them).
-
-    Raises :class:`DeliveryHalted` after a transport fault (so Airflow retries with back-off) once everything
-    this run touched is in the ledger; :class:`DeliveryMisconfigured` when the gateway refuses our credentials.
-    """
-    started = time.monotonic()
-    summary = FeedSummary(spec.feed, window_start.isoformat(sep=" "), window_end.isoformat(sep=" "), mode)
-    run = RunContext(run_id=run_id, window_start=window_start, window_end=window_end, actor=actor)
-    feed_run = _FeedRun(spec, ledger, outbox, run, mode, batch_size, summary)
-    scope, holder = lease_scope(spec), f"{run_id}#{uuid.uuid4().hex[:8]}"
-    _wait_for_lease(ledger, scope, holder, lease_wait_s)
-    try:
-        feed_run.reupload_orphans()
-        for chunk in extract_records(his, spec, window_start, window_end, chunk_size=chunk_size):
-            if summary.halted:
+def batches(items: Sequence[_Send], size: int, identity: Callable[[_Send], Hashable | None]) -> list[list[_Send]]:
+    """Split into messages of at most ``size``, never two rows of the same identity in one message: the
+    platform's answer names failed rows by their fields, so twins could not be told apart."""
+    if size == 1:
+        return [[x] for x in items]
+    out: list[list[_Send]] = []
+    open_batches: list[tuple[list[_Send], set[Hashable]]] = []
+    for item in items:
+        key = identity(item)
+        for rows, keys in open_batches:
+            if len(rows) < size and key not in keys:
+                rows.append(item)
+                keys.add(key)
                 break
-            if not ledger.acquire_lease(scope, holder):  # renew; lost only if we stalled past the lease
-                raise DeliveryHalted(f"{spec.feed}: lost the lease on {scope}; another run took over")
-            feed_run.process(chunk)
-            log.debug("%s: chunk of %d records done (ack %d, rejected %d, quarantined %d, skipped %d)",
-                      spec.feed, len(chunk), summary.acknowledged, summary.rejected, summary.quarantined,
-                      summary.skipped)
-    finally:
-        ledger.release_lease(scope, holder)
-    summary.reasons = dict(feed_run.reasons.most_common(20))
-    if summary.halted and "refused_by_gateway" in summary.halted:
-        raise DeliveryMisconfigured(f"{spec.feed}: the gateway refused us ({summary.halted}); check the connection")
+        else:
+            rows, keys = [item], {key}
+            open_batches.append((rows, keys))
+            out.append(rows)
+        open_batches = [(r, k) for r, k in open_batches if len(r) < size][-4:]
+    return out
+
+
+def _identity(sender: Sender, spec: FeedSpec, x: _Send) -> Hashable | None:
+    return sender.row_identity(spec, x.payload)
+
+
+def _remember_personal(fields: Sequence[str], checked: Sequence[Checked]) -> None:
+    """Let the log masker know this chunk's names and identifiers (a Chinese name has no pattern)."""
+    if fields:
+        from hisbridge.logging import register_pii
+
+        register_pii(c.wire.get(f) for c in checked for f in fields)
+
+
+def run_feed(spec: FeedSpec, his: Engine, ledger: Ledger, sender: Sender, window: tuple[datetime, datetime],
+             settings: RunSettings) -> FeedSummary:
+    """Run ``spec`` over ``window`` = [start, end) (naive Asia/Shanghai local times, as the HIS keeps them).
+
+    Raises :class:`DeliveryHalted` after a transport fault or an unconfirmed correction (so Airflow retries with
+    back-off) once everything this run touched is in the ledger; :class:`DeliveryMisconfigured` when the
+    gateway refuses our credentials.
+    """
+    from hisbridge.platforms.registry import platform
+
+    started = time.monotonic()
+    window_start, window_end = window
+    target = platform(spec.platform)
+    caps = target.capabilities_for(spec)
+    run = RunContext(run_id=settings.run_id, window_start=window_start, window_end=window_end, actor=settings.actor)
+    tally = _Tally()
+    scope = scope_feeds(spec)
+    feed_run = _FeedRun(spec, ledger, sender, caps, run, settings, tally, scope)
+    summary = FeedSummary(spec.feed, window_start.isoformat(sep=" "), window_end.isoformat(sep=" "), feed_run.mode)
+    holder = f"{settings.run_id}#{uuid.uuid4().hex[:8]}"
+    try:
+        with ledger.lease(target.correction_scope(spec), holder, settings.lease_wait_s):
+            summary.in_flight_resolved = ledger.resolve_in_flight([s.feed for s in scope], run)
+            try:
+                feed_run.reupload_orphans()
+                for chunk in extract_records(his, spec, window_start, window_end, chunk_size=settings.chunk_size):
+                    if feed_run.halted:  # the rest of the window is left to the retry, which selects it again
+                        break
+                    summary.selected += len(chunk)
+                    feed_run.process(chunk)
+            finally:
+                feed_run.drain()
+                feed_run.pool.shutdown(wait=True)
+    except LeaseBusy as exc:
+        raise DeliveryHalted(f"{spec.feed}: {exc}") from None
+    if tally.states[ls.ACKNOWLEDGED] + tally.states[ls.QUARANTINED] > 20_000:
+        ledger.analyze()  # a bulk load changes the ledger's statistics: keep look-up plans flat
+    for state in FINAL_STATES:
+        setattr(summary, state, tally.states[state])
+    summary.messages, summary.resent_from_ledger = tally.messages, tally.resent
+    summary.reasons = dict(tally.reasons.most_common(20))
+    summary.halted = feed_run.halted
     summary.seconds = round(time.monotonic() - started, 3)
     log.log(logging.INFO if summary.selected or summary.messages else logging.DEBUG,
             "%s window %s → %s: %s", spec.feed, summary.window_start, summary.window_end,
             {k: v for k, v in summary.as_dict().items() if isinstance(v, int) and v})
-    if summary.halted and raise_on_halt:
+    if summary.halted and "refused_by_gateway" in summary.halted:
+        raise DeliveryMisconfigured(f"{spec.feed}: the gateway refused us ({summary.halted}); check the connection")
+    if summary.halted and settings.raise_on_halt:
         raise DeliveryHalted(f"{spec.feed}: stopped sending after {summary.halted}; counts {summary.as_dict()}")
     return summary
+

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from hisbridge import MAPPINGS_DIR, SQL_DIR
 
@@ -42,13 +42,6 @@ class ListSource(_Strict):
 
     column: str
     item_field: str
-
-
-class TxnRef(_Strict):
-    single: str
-    batch: str | None = None
-    delete: str | None = None
-    inv_data_type: str | None = None
 
 
 class Check(_Strict):
@@ -84,14 +77,20 @@ class Check(_Strict):
 
 
 FeedId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]+$")]
+#: a feed's data window: ``5m`` (every 5 minutes), ``1h``, ``daily`` (00:00–24:00), or a cron expression
+Window = Annotated[str, Field(pattern=r"^(\d+m|\d+h|daily|cron: .+)$")]
 
 
 class FeedSpec(_Strict):
     feed: FeedId
     title: str
-    platform: Literal["hsa"]
+    platform: str
+    #: the data window the feed's DAG runs on (scheduling.timetable_for turns it into a timetable)
+    window: Window
     sql: str
-    txn: TxnRef
+    #: what the platform needs to know about this feed (its transactions, data types …); only the platform
+    #: reads it, validated by the platform's own options model when the feed is loaded
+    options: dict[str, Any] = Field(default_factory=dict)
     business_key: list[str] = Field(min_length=1)
     voided_column: str | None = None
     correction_key: str | None = None
@@ -116,8 +115,6 @@ class FeedSpec(_Strict):
             raise ValueError(f"fields declared both as scalar and list: {sorted(overlap)}")
         if self.correction_key and self.correction_key not in self.fields:
             raise ValueError(f"correction_key {self.correction_key!r} is not a wire field")
-        if self.txn.delete and not (self.correction_key and self.txn.inv_data_type):
-            raise ValueError("a delete transaction needs correction_key and txn.inv_data_type")
         wire = set(self.fields) | set(self.lists)
         self._checks_conditions_are_columns()
         for check in self.checks:
@@ -131,6 +128,15 @@ class FeedSpec(_Strict):
             for column in (check.when or {}):
                 if column in self.fields or column in self.lists:
                     raise ValueError(f"check on {check.column}: 'when' names SQL columns, {column!r} is a wire field")
+
+    _platform_options: BaseModel | None = PrivateAttr(default=None)
+
+    @property
+    def platform_options(self) -> BaseModel:
+        """``options`` as the platform's model reads them (bound by :func:`load_feed_spec`)."""
+        if self._platform_options is None:
+            self._platform_options = bind_platform(self)
+        return self._platform_options
 
     @property
     def sql_path(self) -> Path:
@@ -156,6 +162,7 @@ def load_feed_spec(feed: str, mappings_dir: Path = MAPPINGS_DIR) -> FeedSpec:
         raise FileNotFoundError(f"no feed declaration {path}")
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     spec = FeedSpec.model_validate(data)
+    spec.platform_options  # noqa: B018 - an unknown platform or bad options fail here, when the feed is loaded
     if spec.feed != feed:
         raise ValueError(f"{path.name} declares feed {spec.feed!r}, expected {feed!r}")
     if not spec.sql_path.exists():
@@ -166,6 +173,20 @@ def load_feed_spec(feed: str, mappings_dir: Path = MAPPINGS_DIR) -> FeedSpec:
 @cache
 def cached_feed_spec(feed: str) -> FeedSpec:
     return load_feed_spec(feed)
+
+
+def bind_platform(spec: FeedSpec) -> BaseModel:
+    """Validate ``spec.options`` with the platform's options model; errors name the feed and the platform."""
+    from pydantic import ValidationError
+
+    from hisbridge.platforms.registry import platform
+
+    target = platform(spec.platform)
+    try:
+        return target.options.model_validate(spec.options)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_input=False))
+        raise ValueError(f"feed {spec.feed}: options for platform {spec.platform!r}: {problems}") from None
 
 
 def all_feed_ids(mappings_dir: Path = MAPPINGS_DIR) -> list[str]:

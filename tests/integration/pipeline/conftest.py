@@ -10,12 +10,12 @@ from sqlalchemy import Engine
 
 from demo.his.generate import DemoSummary, generate
 from hisbridge.db import make_engine
-from hisbridge.ledger.msgids import LedgerMsgIds
 from hisbridge.ledger.store import Ledger
-from hisbridge.pipeline.run import FeedSummary, run_feed
+from hisbridge.pipeline.run import FeedSummary, RunSettings, run_feed
 from hisbridge.pipeline.spec import load_feed_spec
 from hisbridge.platforms.hsa.client import HsaClient, HsaSettings
-from hisbridge.platforms.hsa.outbox import HsaOutbox
+from hisbridge.platforms.hsa.msgid import CounterMsgIds
+from hisbridge.platforms.hsa.sender import HsaSender
 from simulators.hsa.server import SimServer
 from simulators.hsa.state import SimState
 
@@ -76,19 +76,20 @@ def sim():
         yield server
 
 
-def make_outbox(sim: SimServer, ledger: Ledger, **overrides) -> HsaOutbox:
+def make_sender(sim: SimServer, ledger: Ledger, **overrides) -> HsaSender:
     settings = dict(
         base_url=sim.url, fixmedins_code="H36010000001", fixmedins_name="南昌市第一医院", mdtrtarea_admvs="360100",
         recer_sys_code="his", auth="tif", paasid="hb-test", secret=SECRET, opter="hisbridge",
         opter_name="数据集成平台", ip="127.0.0.1",
     )
     settings.update(overrides)
-    return HsaOutbox(HsaClient(HsaSettings(**settings), msgids=LedgerMsgIds(ledger.engine)))
+    msgids = CounterMsgIds(ledger.next_value, ledger.drop_counters)
+    return HsaSender(HsaClient(HsaSettings(**settings), msgids=msgids))
 
 
 @pytest.fixture
-def outbox(sim, ledger) -> HsaOutbox:
-    return make_outbox(sim, ledger)
+def sender(sim, ledger) -> HsaSender:
+    return make_sender(sim, ledger)
 
 
 def whole_day(day: date = DAY) -> tuple[datetime, datetime]:
@@ -96,8 +97,7 @@ def whole_day(day: date = DAY) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def run(feed: str, his: His, ledger: Ledger, outbox: HsaOutbox, *, day: date = DAY, mode: str = "batch",
+def run(feed: str, his: His, ledger: Ledger, sender: HsaSender, *, day: date = DAY, mode: str = "batch",
         batch_size: int = 25, run_id: str = "test", **kwargs) -> FeedSummary:
-    ws, we = whole_day(day)
-    return run_feed(load_feed_spec(feed), his.engine, ledger, outbox, ws, we, run_id=run_id, mode=mode,
-                    batch_size=batch_size, **kwargs)
+    settings = RunSettings(run_id=run_id, mode=mode, batch_size=batch_size, **kwargs)
+    return run_feed(load_feed_spec(feed), his.engine, ledger, sender, whole_day(day), settings)

@@ -26,22 +26,22 @@ def _infnos_sent(sim) -> set[str]:
 
 @pytest.mark.parametrize("mode", ["batch", "single"])
 @pytest.mark.parametrize("feed", FEEDS)
-def test_feed_delivers_its_window_and_accounts_for_every_record(feed, mode, his, ledger, outbox, sim) -> None:
+def test_feed_delivers_its_window_and_accounts_for_every_record(feed, mode, his, ledger, sender, sim) -> None:
     from datetime import timedelta
 
     for pre in PREREQUISITES.get(feed, []):
         for day in (DAY - timedelta(days=1), DAY):
-            run(pre, his, ledger, outbox, day=day, mode=mode)
+            run(pre, his, ledger, sender, day=day, mode=mode)
     before = _platform_rows(sim, DATA_TYPE[feed])
 
-    summary = run(feed, his, ledger, outbox, mode=mode)
+    summary = run(feed, his, ledger, sender, mode=mode)
 
     assert summary.selected > 0 and summary.acknowledged > 0
     assert summary.balanced(), summary.as_dict()
     assert summary.unknown == 0 and summary.pending == 0 and summary.halted is None
     from hisbridge.pipeline.spec import load_feed_spec
 
-    txn = load_feed_spec(feed).txn
+    txn = load_feed_spec(feed).platform_options
     assert (txn.batch in _infnos_sent(sim)) == (mode == "batch")
     assert (txn.single in _infnos_sent(sim)) == (mode == "single")
     # the platform holds exactly what the ledger says it acknowledged (returns add to the sale's data type)
@@ -50,10 +50,10 @@ def test_feed_delivers_its_window_and_accounts_for_every_record(feed, mode, his,
     assert counts.get(ls.ACKNOWLEDGED, 0) == summary.acknowledged
 
 
-def test_rerun_of_a_window_sends_nothing_new(his, ledger, outbox, sim) -> None:
-    first = run("hsa_trace_sale", his, ledger, outbox)
+def test_rerun_of_a_window_sends_nothing_new(his, ledger, sender, sim) -> None:
+    first = run("hsa_trace_sale", his, ledger, sender)
     journal_before = len(sim.state.journal)
-    again = run("hsa_trace_sale", his, ledger, outbox, run_id="cleared-and-rerun")
+    again = run("hsa_trace_sale", his, ledger, sender, run_id="cleared-and-rerun")
     assert first.acknowledged > 0
     assert again.messages == 0 and again.acknowledged == 0
     assert again.skipped == first.acknowledged
@@ -61,9 +61,9 @@ def test_rerun_of_a_window_sends_nothing_new(his, ledger, outbox, sim) -> None:
     assert len(sim.state.journal) == journal_before
 
 
-def test_bad_rows_are_quarantined_while_the_rest_of_the_batch_goes(his, ledger, outbox) -> None:
+def test_bad_rows_are_quarantined_while_the_rest_of_the_batch_goes(his, ledger, sender) -> None:
     edge = his.demo.edge_cases
-    summary = run("hsa_trace_sale", his, ledger, outbox, batch_size=500)
+    summary = run("hsa_trace_sale", his, ledger, sender, batch_size=500)
     recs = ledger.lookup("hsa_trace_sale", [edge.sale_without_trace_code, edge.sale_bad_trace_code,
                                             edge.sale_of_uncoded_drug])
     assert recs[edge.sale_without_trace_code].state == ls.QUARANTINED
@@ -73,17 +73,17 @@ def test_bad_rows_are_quarantined_while_the_rest_of_the_batch_goes(his, ledger, 
     assert summary.quarantined >= 3 and summary.acknowledged > summary.quarantined
 
 
-def test_platform_row_rejection_is_recorded_with_its_words_and_not_retried(his, ledger, outbox) -> None:
+def test_platform_row_rejection_is_recorded_with_its_words_and_not_retried(his, ledger, sender) -> None:
     first, second = his.demo.edge_cases.duplicate_trace_code_sales
-    run("hsa_trace_sale", his, ledger, outbox)
+    run("hsa_trace_sale", his, ledger, sender)
     recs = ledger.lookup("hsa_trace_sale", [first, second])
     assert recs[first].state == ls.ACKNOWLEDGED
     assert recs[second].state == ls.REJECTED and "已销售" in recs[second].reason
-    again = run("hsa_trace_sale", his, ledger, outbox, run_id="retry")
+    again = run("hsa_trace_sale", his, ledger, sender, run_id="retry")
     assert again.messages == 0
     assert ledger.lookup("hsa_trace_sale", [second])[second].attempts == 1
     # ops re-queue it: the next run of the window sends it again (and the platform refuses it again)
     assert ledger.requeue([recs[second].id], actor="ops", reason="checked with pharmacy") == [recs[second].id]
-    third = run("hsa_trace_sale", his, ledger, outbox, run_id="after-requeue")
+    third = run("hsa_trace_sale", his, ledger, sender, run_id="after-requeue")
     assert third.messages == 1 and third.rejected == 1
     assert ledger.lookup("hsa_trace_sale", [second])[second].attempts == 2

@@ -45,9 +45,10 @@ model's fields from a wider row.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo
 
@@ -280,6 +281,17 @@ def pii_values(body: BaseModel) -> set[str]:
         if value not in (None, ""):
             values.add(str(value))
     return values
+
+
+def wire_pii_values(model: type[BaseModel], rows: Iterable[Mapping[str, Any]]) -> set[str]:
+    """:func:`pii_values` of wire dicts (already dumped bodies of ``model``)."""
+    fields = _pii_fields_of(model)
+    return {str(v) for row in rows for f in fields if (v := row.get(f)) not in (None, "")}
+
+
+@cache
+def _pii_fields_of(model: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(sorted(pii_fields(model)))
 
 
 # ---------------------------------------------------------------------------------------------------------------

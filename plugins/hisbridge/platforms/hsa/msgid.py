@@ -81,3 +81,43 @@ class LocalMsgIds:
                     self._last[fixmedins_code] = (stamp, seq)
                     return msgid
             self._sleep(0.01)  # this second's numbers are used up: wait for the clock to move on
+
+
+class CounterMsgIds:
+    """A msgid source shared by every task and process: the per-second sequence is a named counter in the
+    ledger database (``Ledger.next_value``), advanced atomically in one statement.
+
+    :param next_value: ``next_value(name) -> int`` — the counter's new value
+    :param drop_counters: ``drop_counters(prefix, below)`` — forgets past seconds' counters (once a day)
+    """
+
+    def __init__(
+        self,
+        next_value: Callable[[str], int],
+        drop_counters: Callable[[str, str], None] | None = None,
+        clock: Callable[[], datetime] = shanghai_now,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._next_value = next_value
+        self._drop = drop_counters
+        self._clock = clock
+        self._sleep = sleep
+        self._pruned_day = ""
+
+    def next(self, fixmedins_code: str) -> str:
+        while True:
+            moment = self._clock()
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(SHANGHAI)
+            stamp = f"{moment:%Y%m%d%H%M%S}"
+            prefix = f"hsa:msgid:{fixmedins_code}"
+            self._prune(prefix, stamp[:8])
+            sequence = self._next_value(prefix + stamp)
+            if sequence <= SEQUENCE_MAX:
+                return format_msgid(fixmedins_code, moment.replace(microsecond=0), sequence)
+            self._sleep(0.05)  # this second's 9999 numbers are used up: wait for the next second
+
+    def _prune(self, prefix: str, day: str) -> None:
+        if self._drop is not None and day != self._pruned_day:
+            self._drop(prefix, f"{prefix}{day}000000")
+            self._pruned_day = day
