@@ -32,7 +32,7 @@ from fastapi import FastAPI, Request, Response
 from starlette.types import Receive, Scope, Send
 
 from simulators.hsa import spec
-from simulators.hsa.faults import FaultPlan, FaultRule, FaultSpecError, parse_rules
+from simulators.hsa.faults import DEFAULT_REFUSAL, FaultPlan, FaultRule, FaultSpecError, parse_rules
 from simulators.hsa.signing import check_gateway
 from simulators.hsa.state import SimState
 
@@ -347,6 +347,8 @@ async def _call(request: Request, state: SimState, faults: FaultPlan, path_infno
             return Response(_html(500, "Internal Server Error"), status_code=500, media_type="text/html")
         if fault.kind == "infcode_-1":
             return _json(_answer(state, refmsg_time, -1, err_msg=BUSY))
+        if fault.kind == "refused":
+            return _json(_answer(state, refmsg_time, -1, err_msg=fault.err_msg or DEFAULT_REFUSAL))
 
     answer, msgid = process(state, payload, parse_error, path_infno, refmsg_time)
     if fault is None:

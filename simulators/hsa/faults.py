@@ -14,6 +14,7 @@ http_500_before  no       HTTP 500, HTML body
 http_502_after   yes      HTTP 502, HTML body (the "gateway" lost the answer)
 slow             yes      the normal answer, ``delay_s`` seconds late (a client read timeout fires)
 infcode_-1       no       ``infcode -1``, ``err_msg`` "系统繁忙，请稍后再试"
+refused          no       ``infcode -1`` with the rule's ``err_msg`` (a business refusal: "该批次已对账，不允许删除")
 malformed        yes      HTTP 200, a body that is not JSON (truncated envelope)
 drop             yes      the connection is closed without a byte of answer
 ============== ========== ===========================================================================
@@ -32,7 +33,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-KINDS: tuple[str, ...] = ("http_500_before", "http_502_after", "slow", "infcode_-1", "malformed", "drop")
+KINDS: tuple[str, ...] = ("http_500_before", "http_502_after", "slow", "infcode_-1", "refused", "malformed", "drop")
+DEFAULT_REFUSAL = "该批次已对账，不允许删除"
 #: kinds after which the request has been processed by the platform
 PROCESSED: frozenset[str] = frozenset({"http_502_after", "slow", "malformed", "drop"})
 DEFAULT_DELAY_S = 2.0
@@ -48,6 +50,7 @@ class FaultRule:
     times: int | None = 1  # None: every matching request
     infno: str | None = None
     delay_s: float = DEFAULT_DELAY_S
+    err_msg: str | None = None  # the words of a ``refused`` fault
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -65,7 +68,7 @@ class FaultRule:
     def from_json(cls, data: Any) -> FaultRule:
         if not isinstance(data, Mapping):
             raise FaultSpecError(f"a fault rule is an object, got {data!r}")
-        unknown = set(data) - {"kind", "times", "infno", "delay_s"}
+        unknown = set(data) - {"kind", "times", "infno", "delay_s", "err_msg"}
         if unknown:
             raise FaultSpecError(f"unknown fault rule keys: {', '.join(sorted(unknown))}")
         if "kind" not in data:
@@ -75,10 +78,12 @@ class FaultRule:
             times=data.get("times", 1),
             infno=data.get("infno"),
             delay_s=data.get("delay_s", DEFAULT_DELAY_S),
+            err_msg=data.get("err_msg"),
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "times": self.times, "infno": self.infno, "delay_s": self.delay_s}
+        return {"kind": self.kind, "times": self.times, "infno": self.infno, "delay_s": self.delay_s,
+                "err_msg": self.err_msg}
 
     def matches(self, infno: str | None) -> bool:
         return self.infno is None or self.infno == infno
@@ -131,7 +136,8 @@ class FaultPlan:
                             del self._rules[i]
                         else:
                             rule.times -= 1
-                    return FaultRule(kind=rule.kind, times=1, infno=rule.infno, delay_s=rule.delay_s)
+                    return FaultRule(kind=rule.kind, times=1, infno=rule.infno, delay_s=rule.delay_s,
+                                     err_msg=rule.err_msg)
             return None
 
     @staticmethod
