@@ -5,6 +5,8 @@
   show      ID                                         one record: content hash, messages, audit events
   requeue   (--id ID ... | --feed F --state S) --by NAME --reason TEXT
             send chosen records back to pending; prints the clear/backfill that re-sends them
+  upgrade   [--url URL] [--revision REV]               migrate the ledger's schema (default: to head)
+  current                                              the ledger's schema revision
 
 The ledger is ``--url`` (a SQLAlchemy URL) or the Airflow connection ``--conn-id`` (default hisbridge_db).
 """
@@ -15,9 +17,10 @@ import argparse
 import sys
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from hisbridge.db import make_engine
+from hisbridge.ledger import migrate
 from hisbridge.ledger import schema as s
 from hisbridge.ledger.store import Ledger
 from hisbridge.logging import mask_text
@@ -131,11 +134,43 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--state", nargs="+", choices=[st for st in s.STATES if st != s.ACKNOWLEDGED])
     q.add_argument("--by", required=True, help="who re-queues (kept in the audit trail)")
     q.add_argument("--reason", required=True)
+    # schema commands take --url after the command too; SUPPRESS keeps one given before it
+    q = sub.add_parser("upgrade")
+    q.add_argument("--url", default=argparse.SUPPRESS, help="SQLAlchemy URL of the ledger database")
+    q.add_argument("--revision", default="head", help="target revision (default: head)")
+    q = sub.add_parser("current")
+    q.add_argument("--url", default=argparse.SUPPRESS, help="SQLAlchemy URL of the ledger database")
     return p
+
+
+def _schema_engine(args: argparse.Namespace) -> Engine:
+    if args.url:
+        return make_engine(args.url)
+    from hisbridge.hooks import engine_for
+
+    return engine_for(args.conn_id)
+
+
+def _upgrade(engine: Engine, args: argparse.Namespace) -> int:
+    before = migrate.current(engine)
+    migrate.upgrade(engine, args.revision)
+    print(f"ledger schema: {before or 'none'} → {migrate.current(engine)}")
+    return 0
+
+
+def _current(engine: Engine, args: argparse.Namespace) -> int:
+    revision = migrate.current(engine)
+    if revision is None:
+        print("none (not under Alembic: `python -m hisbridge ledger upgrade` adopts or creates it)")
+    else:
+        print(f"{revision}{' (head)' if revision == migrate.head() else ''}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in ("upgrade", "current"):  # never through _ledger: that would change the schema first
+        return {"upgrade": _upgrade, "current": _current}[args.command](_schema_engine(args), args)
     handler = {"summary": _summary, "failures": _failures, "show": _show, "requeue": _requeue}[args.command]
     return handler(_ledger(args), args)
 
