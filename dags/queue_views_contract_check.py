@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from airflow.sdk import CronTriggerTimetable, dag
 
-from hisbridge.queue_views.operator import QueueViewsCheckOperator
+from hisbridge.platforms.queue.operator import QueueViewsCheckOperator
 
 
 @dag(

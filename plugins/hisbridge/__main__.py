@@ -8,7 +8,7 @@ import sys
 COMMANDS = {
     "ledger": ("hisbridge.ledger.cli", "投递台账：汇总、失败清单、记录详情、重新排队"),
     "demo": ("demo.run", "在内置 SQLite HIS 与医保模拟器上跑一遍全部追溯码接口"),
-    "queue-views": ("hisbridge.queue_views.cli", "候诊叫号视图：安装与契约检查"),
+    "queue-views": ("hisbridge.platforms.queue.cli", "候诊叫号视图：安装与契约检查"),
 }
 
 

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from hisbridge import PROJECT_DIR
-from hisbridge.queue_views.contract import VIEW_NAMES, load_contract
-from hisbridge.queue_views.docs import column_row
+from hisbridge.platforms.queue.declaration import VIEW_NAMES, load_contract
+from hisbridge.platforms.queue.docs import column_row
 
 DOC = PROJECT_DIR / "docs" / "queue_views_contract.md"
 

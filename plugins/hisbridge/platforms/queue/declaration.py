@@ -1,71 +1,38 @@
 """The column contract of the 门诊候诊叫号 views (``hx_department``, ``hx_room``, ``hx_doctor``, ``hx_queue``) as data.
 
 ``include/mappings/queue_views.yaml`` declares the views column by column and the per-site overrides; this
-module validates it (pydantic) and resolves one site into a :class:`Contract` — the thing the DDL is rendered
-from and the check validates against. Nothing here touches a database or Airflow.
+module validates it (pydantic) and resolves one site into a :class:`QueueContract` — what
+:func:`hisbridge.platforms.queue.views.db_contract` turns into the neutral contract the DDL is rendered from and
+the check validates against. Nothing here touches a database or Airflow.
 
-Types are the contract's own five names, mapped per dialect (:func:`pg_type`, :func:`oracle_type`):
-``string(N)`` · ``int`` · ``flag`` (0/1/2 codes) · ``date`` · ``datetime`` (second precision).
+Column types are the contracts package's five names (:mod:`hisbridge.contracts.column_types`).
 """
 
 from __future__ import annotations
 
 import os
-import re
-import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hisbridge import MAPPINGS_DIR
+from hisbridge.contracts.column_types import ColumnType, parse_type
+from hisbridge.contracts.errors import ContractError
+from hisbridge.contracts.model import Reader
+from hisbridge.contracts.names import ColumnName, Comment, Identifier
+from hisbridge.contracts.sql import Dialect
+from hisbridge.platforms.queue.settings import Settings
+from hisbridge.platforms.queue.sources import library_keys
 
 CONTRACT_PATH = MAPPINGS_DIR / "queue_views.yaml"
 SITE_ENV = "HISBRIDGE_SITE"
-
-Dialect = Literal["postgresql", "oracle", "sqlite"]
-DIALECTS: tuple[Dialect, ...] = ("postgresql", "oracle", "sqlite")
 
 ViewName = Literal["hx_department", "hx_room", "hx_doctor", "hx_queue"]
 VIEW_NAMES: tuple[ViewName, ...] = ("hx_department", "hx_room", "hx_doctor", "hx_queue")
 #: tender 6.3 / 6.6: these two must always be provided; hx_room and hx_doctor "一般需要提供".
 MANDATORY_VIEWS: tuple[ViewName, ...] = ("hx_department", "hx_queue")
-
-ADD_STATE_VALID = 2
-ADD_STATE_INVALID = 0
-
-# Unquoted identifiers valid in Oracle (≤ 30 bytes before 12.2), PostgreSQL and SQLite alike.
-_IDENT = r"^[A-Za-z][A-Za-z0-9_]{0,29}$"
-_RESERVED = frozenset(
-    """ACCESS ADD ALL ALTER AND ANY AS ASC AUDIT BETWEEN BY CHAR CHECK CLUSTER COLUMN COMMENT COMPRESS CONNECT
-    CREATE CURRENT DATE DECIMAL DEFAULT DELETE DESC DISTINCT DROP ELSE EXCLUSIVE EXISTS FILE FLOAT FOR FROM GRANT
-    GROUP HAVING IDENTIFIED IMMEDIATE IN INCREMENT INDEX INITIAL INSERT INTEGER INTERSECT INTO IS LEVEL LIKE LOCK
-    LONG MAXEXTENTS MINUS MLSLABEL MODE MODIFY NOAUDIT NOCOMPRESS NOT NOWAIT NULL NUMBER OF OFFLINE ON ONLINE
-    OPTION OR ORDER PCTFREE PRIOR PUBLIC RAW RENAME RESOURCE REVOKE ROW ROWID ROWNUM ROWS SELECT SESSION SET SHARE
-    SIZE SMALLINT START SUCCESSFUL SYNONYM SYSDATE TABLE THEN TO TRIGGER UID UNION UNIQUE UPDATE USER VALIDATE
-    VALUES VARCHAR VARCHAR2 VIEW WHENEVER WHERE WITH USER LIMIT OFFSET ANALYSE ANALYZE BOTH CASE CAST COLLATE
-    CONSTRAINT CURRENT_DATE CURRENT_TIME CURRENT_TIMESTAMP CURRENT_USER DO END EXCEPT FALSE FETCH FOREIGN
-    INITIALLY LATERAL LEADING LOCALTIME LOCALTIMESTAMP ONLY PLACING PRIMARY REFERENCES RETURNING SESSION_USER
-    SOME SYMMETRIC TRAILING TRUE USING VARIADIC WINDOW""".split()
-)
-
-
-def _check_identifier(value: str) -> str:
-    if not re.match(_IDENT, value):
-        raise ValueError(f"{value!r} is not a plain identifier (letter, then letters/digits/_; at most 30)")
-    if value.upper() in _RESERVED:
-        raise ValueError(f"{value!r} is a reserved word in Oracle or PostgreSQL")
-    return value
-
-
-Identifier = Annotated[str, Field(pattern=_IDENT)]
-ColumnName = Annotated[str, Field(pattern=_IDENT)]
-ColumnType = Annotated[str, Field(pattern=r"^(string\((\d{1,4})\)|int|flag|date|datetime)$")]
-
-
-class ContractError(ValueError):
-    """The contract file, or a site's overrides, do not make a valid contract."""
 
 
 class _Strict(BaseModel):
@@ -78,7 +45,7 @@ class ColumnSpec(_Strict):
     name: ColumnName
     type: ColumnType
     source: Identifier = Field(description="key of the expression library (sources.py) for this view")
-    description: str = Field(min_length=1)
+    description: Comment
     nullable: bool = True
     required: bool = False
     key: bool = False
@@ -87,23 +54,9 @@ class ColumnSpec(_Strict):
         default=None, description="site-specific SQL per dialect, used instead of the library expression"
     )
 
-    @field_validator("name")
-    @classmethod
-    def _plain(cls, v: str) -> str:
-        return _check_identifier(v).upper()
-
-    @field_validator("description")
-    @classmethod
-    def _no_ampersand(cls, v: str) -> str:
-        # SQL*Plus would treat "&" in a COMMENT literal as a substitution variable.
-        if "&" in v:
-            raise ValueError("descriptions may not contain '&' (SQL*Plus substitution)")
-        return v
-
     @property
     def length(self) -> int | None:
-        m = re.match(r"string\((\d+)\)", self.type)
-        return int(m.group(1)) if m else None
+        return parse_type(self.type)[1]
 
 
 class ViewSpec(_Strict):
@@ -146,46 +99,6 @@ class ViewSpec(_Strict):
         return next(c for c in self.columns if c.source == "add_state")
 
 
-class Settings(_Strict):
-    view_schema: Identifier | None = None
-    elderly_age: int = Field(70, ge=40, le=120)
-    mask_rule: Literal["first_last", "first_only", "none"] = "first_last"
-    timezone: str | None = "Asia/Shanghai"
-    dept_types: tuple[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,20}$")], ...] = ("outpatient",)
-    campus_names: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,20}$")], str] = {}
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                zoneinfo.ZoneInfo(v)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-                raise ValueError(f"unknown time zone {v!r}") from exc
-        return v
-
-    @field_validator("dept_types")
-    @classmethod
-    def _some(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        if not v:
-            raise ValueError("dept_types may not be empty")
-        return v
-
-
-class ReaderSpec(_Strict):
-    """The one shared read-only account of the queue system (tender 6.1). The password is never stored here."""
-
-    name: Identifier = "hx_reader"
-    password_env: Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")] = "HX_READER_PASSWORD"
-    connection_limit: int = Field(10, ge=1, le=1000)
-    statement_timeout: Annotated[str, Field(pattern=r"^\d+(ms|s|min)$")] = "30s"
-
-    @field_validator("name")
-    @classmethod
-    def _plain(cls, v: str) -> str:
-        return _check_identifier(v).lower()
-
-
 class ColumnPatch(_Strict):
     description: str | None = None
     example: str | int | None = None
@@ -197,7 +110,7 @@ class ColumnPatch(_Strict):
 class ViewOverride(_Strict):
     enabled: bool | None = None
     drop: tuple[str, ...] = ()
-    rename: dict[str, ColumnName] = {}
+    rename: dict[str, Identifier] = {}
     columns: dict[str, ColumnPatch] = {}
     add: tuple[ColumnSpec, ...] = ()
 
@@ -215,7 +128,7 @@ class ContractFile(_Strict):
     contract: Literal["queue_views"]
     version: Literal[1]
     settings: Settings
-    reader: ReaderSpec
+    reader: Reader
     base_tables: tuple[Identifier, ...]
     views: dict[ViewName, ViewSpec]
     sites: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], SiteOverride] = {}
@@ -235,59 +148,18 @@ class ContractFile(_Strict):
         return self
 
 
-class Contract(_Strict):
+class QueueContract(_Strict):
     """One site's resolved contract: the enabled views with their final columns."""
 
     site: str | None
     settings: Settings
-    reader: ReaderSpec
+    reader: Reader
     base_tables: tuple[str, ...]
     views: dict[ViewName, ViewSpec]
 
     @property
     def view_names(self) -> tuple[ViewName, ...]:
         return tuple(v for v in VIEW_NAMES if v in self.views)
-
-
-# --------------------------------------------------------------------------------------------------- types
-
-
-def _parse_type(t: str) -> tuple[str, int | None]:
-    m = re.fullmatch(r"string\((\d+)\)", t)
-    return ("string", int(m.group(1))) if m else (t, None)
-
-
-def pg_type(t: str) -> str:
-    """The PostgreSQL type of a contract type, spelled as the check reads it back from the catalog."""
-    kind, n = _parse_type(t)
-    return {
-        "string": f"varchar({n})",
-        "int": "integer",
-        "flag": "smallint",
-        "date": "date",
-        "datetime": "timestamp(0)",
-    }[kind]
-
-
-def oracle_type(t: str) -> str:
-    """The Oracle type of a contract type (``DATE`` carries seconds, so it serves ``datetime`` too)."""
-    kind, n = _parse_type(t)
-    return {
-        "string": f"VARCHAR2({n} CHAR)",
-        "int": "NUMBER(10)",
-        "flag": "NUMBER(1)",
-        "date": "DATE",
-        "datetime": "DATE",
-    }[kind]
-
-
-def sqlite_type(t: str) -> str:
-    kind, _ = _parse_type(t)
-    return {"string": "TEXT", "int": "INTEGER", "flag": "INTEGER", "date": "TEXT", "datetime": "TEXT"}[kind]
-
-
-def dialect_type(t: str, dialect: Dialect) -> str:
-    return {"postgresql": pg_type, "oracle": oracle_type, "sqlite": sqlite_type}[dialect](t)
 
 
 # ------------------------------------------------------------------------------------------------- loading
@@ -308,17 +180,15 @@ def load_contract_file(path: Path = CONTRACT_PATH) -> ContractFile:
     return parse_contract_file(data, str(path))
 
 
-def load_contract(site: str | None = None, path: Path = CONTRACT_PATH) -> Contract:
+def load_contract(site: str | None = None, path: Path = CONTRACT_PATH) -> QueueContract:
     """The resolved contract for ``site`` (default: ``$HISBRIDGE_SITE``, else the default contract)."""
     if site is None:
         site = os.environ.get(SITE_ENV) or None
     return resolve(load_contract_file(path), site)
 
 
-def resolve(file: ContractFile, site: str | None) -> Contract:
+def resolve(file: ContractFile, site: str | None) -> QueueContract:
     """Apply one site's overrides to the default contract and validate the result."""
-    from hisbridge.queue_views.sources import library_keys  # late: sources imports this module
-
     override = SiteOverride()
     if site is not None:
         if site not in file.sites:
@@ -326,7 +196,7 @@ def resolve(file: ContractFile, site: str | None) -> Contract:
         override = file.sites[site]
     try:
         settings = Settings.model_validate({**file.settings.model_dump(), **override.settings})
-        reader = ReaderSpec.model_validate({**file.reader.model_dump(), **override.reader})
+        reader = Reader.model_validate({**file.reader.model_dump(), **override.reader})
     except ValidationError as exc:
         raise ContractError(f"site {site}: {exc}") from exc
 
@@ -343,7 +213,9 @@ def resolve(file: ContractFile, site: str | None) -> Contract:
                     f"(known: {sorted(keys)}); give an expr per dialect instead"
                 )
         views[name] = view
-    return Contract(site=site, settings=settings, reader=reader, base_tables=file.base_tables, views=views)
+    return QueueContract(
+        site=site, settings=settings, reader=reader, base_tables=file.base_tables, views=views
+    )
 
 
 def _apply(name: str, view: ViewSpec, ov: ViewOverride | None, site: str | None) -> ViewSpec:

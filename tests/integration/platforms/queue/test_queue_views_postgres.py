@@ -10,10 +10,10 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from hisbridge.queue_views.check import check
-from hisbridge.queue_views.cli import main
-from hisbridge.queue_views.contract import CONTRACT_PATH, Contract, load_contract
-from hisbridge.queue_views.ddl import InstallError, install
+from hisbridge.contracts.errors import InstallError
+from hisbridge.platforms.queue.cli import main
+from hisbridge.platforms.queue.declaration import CONTRACT_PATH, QueueContract, load_contract
+from hisbridge.platforms.queue.views import check, install
 
 from .his_tables import build_his, db_today
 
@@ -23,7 +23,7 @@ PASSWORD = "Hx-reader'pw 1"
 
 
 @pytest.fixture
-def his(pg_url: str, pg_contract: Contract) -> Iterator[Engine]:
+def his(pg_url: str, pg_contract: QueueContract) -> Iterator[Engine]:
     engine = build_his(pg_url, pg_contract)
     install(engine, pg_contract, password=PASSWORD)
     yield engine
@@ -31,7 +31,7 @@ def his(pg_url: str, pg_contract: Contract) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def reader(pg_url: str, pg_contract: Contract, his: Engine) -> Iterator[Engine]:
+def reader(pg_url: str, pg_contract: QueueContract, his: Engine) -> Iterator[Engine]:
     """Logged in as the reader role with its password."""
     url = make_url(pg_url).set(username=pg_contract.reader.name, password=PASSWORD)
     engine = create_engine(url)
@@ -116,7 +116,7 @@ def test_today_follows_the_hospital_zone_not_the_session_zone(his: Engine) -> No
 # ------------------------------------------------------------------------------------------ the reader
 
 
-def test_reader_can_select_every_view(reader: Engine, pg_contract: Contract) -> None:
+def test_reader_can_select_every_view(reader: Engine, pg_contract: QueueContract) -> None:
     with reader.connect() as conn:
         for view in pg_contract.view_names:
             conn.execute(text(f"SELECT * FROM {view}")).all()
@@ -155,13 +155,13 @@ def test_reader_sessions_are_read_only_by_default(reader: Engine) -> None:
     assert sqlstate(exc.value) == "25006"  # read_only_sql_transaction
 
 
-def test_reinstall_keeps_grants_and_is_idempotent(his: Engine, reader: Engine, pg_contract: Contract) -> None:
+def test_reinstall_keeps_grants_and_is_idempotent(his: Engine, reader: Engine, pg_contract: QueueContract) -> None:
     install(his, pg_contract, password=None, reader=False)  # views only: DROP/CREATE must give grants back
     with reader.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM hx_queue")).scalar() == 4
 
 
-def test_install_without_password_refuses_to_create_the_reader(pg_url: str, pg_contract: Contract) -> None:
+def test_install_without_password_refuses_to_create_the_reader(pg_url: str, pg_contract: QueueContract) -> None:
     engine = build_his(pg_url, pg_contract)
     try:
         with pytest.raises(InstallError, match="HX_READER_PASSWORD"):
@@ -173,13 +173,13 @@ def test_install_without_password_refuses_to_create_the_reader(pg_url: str, pg_c
 # ------------------------------------------------------------------------------------------ the check
 
 
-def test_check_passes_on_a_good_install(his: Engine, pg_contract: Contract) -> None:
+def test_check_passes_on_a_good_install(his: Engine, pg_contract: QueueContract) -> None:
     report = check(his, pg_contract, reader_password=PASSWORD)
     assert report.passed, report.render()
     assert report.findings == []
 
 
-def test_check_reports_a_dropped_view_column(his: Engine, pg_contract: Contract) -> None:
+def test_check_reports_a_dropped_view_column(his: Engine, pg_contract: QueueContract) -> None:
     with his.begin() as conn:
         conn.execute(text("DROP VIEW hx_queue"))
         conn.execute(
@@ -195,7 +195,7 @@ def test_check_reports_a_dropped_view_column(his: Engine, pg_contract: Contract)
     assert "reader_cannot_select" in report.codes()  # and the grant
 
 
-def test_check_reports_a_base_table_change(his: Engine, pg_contract: Contract) -> None:
+def test_check_reports_a_base_table_change(his: Engine, pg_contract: QueueContract) -> None:
     with his.begin() as conn:
         conn.execute(text("ALTER TABLE registration RENAME COLUMN status TO reg_status"))
     report = check(his, pg_contract, reader_password=PASSWORD)
@@ -205,14 +205,14 @@ def test_check_reports_a_base_table_change(his: Engine, pg_contract: Contract) -
     assert "status" in broken[0].message
 
 
-def test_check_reports_a_dropped_base_table(his: Engine, pg_contract: Contract) -> None:
+def test_check_reports_a_dropped_base_table(his: Engine, pg_contract: QueueContract) -> None:
     with his.begin() as conn:
         conn.execute(text("DROP TABLE room CASCADE"))  # takes hx_room and hx_queue with it
     report = check(his, pg_contract, reader_password=PASSWORD)
     assert {f.subject for f in report.findings if f.code == "view_missing"} == {"hx_room", "hx_queue"}
 
 
-def test_check_reports_add_state_outside_0_and_2(his: Engine, pg_contract: Contract) -> None:
+def test_check_reports_add_state_outside_0_and_2(his: Engine, pg_contract: QueueContract) -> None:
     with his.begin() as conn:
         conn.execute(text("DROP VIEW hx_department"))
         conn.execute(
@@ -229,7 +229,7 @@ def test_check_reports_add_state_outside_0_and_2(his: Engine, pg_contract: Contr
     assert "add_state_value" in report.codes(), report.render()
 
 
-def test_check_reports_extra_privileges_of_the_reader(his: Engine, pg_contract: Contract) -> None:
+def test_check_reports_extra_privileges_of_the_reader(his: Engine, pg_contract: QueueContract) -> None:
     with his.begin() as conn:
         conn.execute(text(f"GRANT SELECT (patient_id, id_card_no) ON patient TO {pg_contract.reader.name}"))
         conn.execute(text(f"GRANT DELETE ON hx_department TO {pg_contract.reader.name}"))
@@ -238,7 +238,7 @@ def test_check_reports_extra_privileges_of_the_reader(his: Engine, pg_contract: 
     assert {"reader_extra_privilege", "reader_reads_base_table", "reader_can_write"} <= codes, report.render()
 
 
-def test_check_reports_a_missing_reader(pg_url: str, pg_contract: Contract) -> None:
+def test_check_reports_a_missing_reader(pg_url: str, pg_contract: QueueContract) -> None:
     engine = build_his(pg_url, pg_contract)
     try:
         install(engine, pg_contract, reader=False)
@@ -248,7 +248,7 @@ def test_check_reports_a_missing_reader(pg_url: str, pg_contract: Contract) -> N
         engine.dispose()
 
 
-def test_check_without_reader_password_warns_but_passes(his: Engine, pg_contract: Contract) -> None:
+def test_check_without_reader_password_warns_but_passes(his: Engine, pg_contract: QueueContract) -> None:
     report = check(his, pg_contract)
     assert report.passed
     assert [f.code for f in report.warnings] == ["reader_not_tested"]
@@ -266,7 +266,7 @@ def _contract_file(tmp_path, reader_name: str):
 
 
 def test_cli_install_then_check_passes_and_a_dropped_view_fails(
-    pg_url: str, pg_contract: Contract, tmp_path, monkeypatch, capsys
+    pg_url: str, pg_contract: QueueContract, tmp_path, monkeypatch, capsys
 ) -> None:
     engine = build_his(pg_url, pg_contract)
     path = _contract_file(tmp_path, pg_contract.reader.name)
@@ -285,7 +285,7 @@ def test_cli_install_then_check_passes_and_a_dropped_view_fails(
 
 
 def test_cli_site_override_installs_renamed_columns(
-    pg_url: str, pg_contract: Contract, tmp_path, monkeypatch
+    pg_url: str, pg_contract: QueueContract, tmp_path, monkeypatch
 ) -> None:
     engine = build_his(pg_url, pg_contract)
     path = _contract_file(tmp_path, pg_contract.reader.name)

@@ -12,13 +12,13 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine, text
 
 from demo.his.schema import create_schema, dept, patient, registration, room, staff
+from hisbridge.contracts.sql import dialect_of
 from hisbridge.db import make_engine
-from hisbridge.queue_views.contract import Contract
-from hisbridge.queue_views.ddl import dialect_of
-from hisbridge.queue_views.sources import today
+from hisbridge.platforms.queue.declaration import QueueContract
+from hisbridge.platforms.queue.today import today
 
 
-def db_today(engine: Engine, contract: Contract) -> date:
+def db_today(engine: Engine, contract: QueueContract) -> date:
     """Today as the views see it (the database clock, not Python's)."""
     with engine.connect() as conn:
         value = conn.execute(text(f"SELECT {today(dialect_of(engine), contract.settings)}")).scalar()
@@ -104,7 +104,7 @@ def seed(engine: Engine, day: date) -> None:
         )  # fmt: skip
 
 
-def build_his(url: str, contract: Contract) -> Engine:
+def build_his(url: str, contract: QueueContract) -> Engine:
     engine = make_engine(url)
     create_schema(engine)
     seed(engine, db_today(engine, contract))

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from hisbridge.queue_views.contract import Contract, load_contract
+from hisbridge.platforms.queue.declaration import QueueContract, load_contract
 
 
 @pytest.fixture
-def contract() -> Contract:
+def contract() -> QueueContract:
     return load_contract(site=None)
 
 
@@ -35,5 +35,5 @@ def reader_name(pg_url) -> Iterator[str]:
 
 
 @pytest.fixture
-def pg_contract(contract: Contract, reader_name: str) -> Contract:
+def pg_contract(contract: QueueContract, reader_name: str) -> QueueContract:
     return contract.model_copy(update={"reader": contract.reader.model_copy(update={"name": reader_name})})

@@ -7,16 +7,15 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, text
 
-from hisbridge.queue_views.check import check
-from hisbridge.queue_views.cli import main
-from hisbridge.queue_views.contract import Contract, load_contract
-from hisbridge.queue_views.ddl import install
+from hisbridge.platforms.queue.cli import main
+from hisbridge.platforms.queue.declaration import QueueContract, load_contract
+from hisbridge.platforms.queue.views import check, install
 
 from .his_tables import build_his, db_today
 
 
 @pytest.fixture
-def his(sqlite_url: str, contract: Contract) -> Iterator[Engine]:
+def his(sqlite_url: str, contract: QueueContract) -> Iterator[Engine]:
     engine = build_his(sqlite_url, contract)
     result = install(engine, contract)
     assert result.notes == ("SQLite has no accounts: reader not installed",)
@@ -29,7 +28,7 @@ def rows(engine: Engine, view: str) -> list[dict]:
         return [dict(r) for r in conn.execute(text(f"SELECT * FROM {view}")).mappings()]
 
 
-def test_only_todays_outpatient_registrations_are_in_the_queue(his: Engine, contract: Contract) -> None:
+def test_only_todays_outpatient_registrations_are_in_the_queue(his: Engine, contract: QueueContract) -> None:
     queue = {r["QUEUE_ID"]: r for r in rows(his, "hx_queue")}
     assert set(queue) == {"R001", "R002", "R003", "R007"}
     assert {r["VISIT_DATE"] for r in queue.values()} == {db_today(his, contract).isoformat()}
@@ -60,13 +59,13 @@ def test_sqlite_reference_views_list_inactive_rows_as_0(his: Engine) -> None:
     assert {r["DOCTOR_ID"]: r["ADD_STATE"] for r in rows(his, "hx_doctor")} == {"D10231": 2, "D10232": 0}
 
 
-def test_check_passes_on_sqlite_and_skips_the_reader(his: Engine, contract: Contract) -> None:
+def test_check_passes_on_sqlite_and_skips_the_reader(his: Engine, contract: QueueContract) -> None:
     report = check(his, contract)
     assert report.passed, report.render()
     assert any("SQLite" in n for n in report.notes)
 
 
-def test_check_reports_a_dropped_column_on_sqlite(his: Engine, contract: Contract) -> None:
+def test_check_reports_a_dropped_column_on_sqlite(his: Engine, contract: QueueContract) -> None:
     with his.begin() as conn:
         conn.execute(text("DROP VIEW hx_room"))
         conn.execute(text("CREATE VIEW hx_room AS SELECT room_code AS ROOM_ID, 2 AS ADD_STATE FROM room"))

@@ -29,9 +29,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from hisbridge import SQL_DIR
+from hisbridge.contracts.errors import ContractError, InstallError
+from hisbridge.contracts.findings import CheckReport
+from hisbridge.contracts.sql import DIALECTS
 from hisbridge.db import make_engine
-from hisbridge.queue_views.contract import CONTRACT_PATH, DIALECTS, Contract, ContractError, load_contract
-from hisbridge.queue_views.ddl import InstallError, install, render_script
+from hisbridge.platforms.queue.declaration import CONTRACT_PATH, QueueContract, load_contract
+from hisbridge.platforms.queue.docs import contract_markdown
+from hisbridge.platforms.queue.views import check, install, render_script
 
 SCRIPT_DIR = SQL_DIR / "queue_views"
 DEFAULT_CONN_ID = "his_db"
@@ -63,7 +67,7 @@ def reader_password_from_conn(conn_id: str, expected_login: str) -> str | None:
     return conn.password or None
 
 
-def reader_password(contract: Contract, reader_conn_id: str | None) -> str | None:
+def reader_password(contract: QueueContract, reader_conn_id: str | None) -> str | None:
     """From the environment variable the contract names, else from the reader's Airflow connection."""
     password = os.environ.get(contract.reader.password_env) or None
     if password is None and reader_conn_id:
@@ -79,10 +83,8 @@ def run_check(
     reader_conn_id: str | None = None,
     reader_url: str | None = None,
     contract_path: Path = CONTRACT_PATH,
-):
-    """Load the contract, connect, check; what the CLI and the DAG both call. Returns a ``CheckReport``."""
-    from hisbridge.queue_views.check import check
-
+) -> CheckReport:
+    """Load the contract, connect, check; what the CLI and the DAG both call."""
     contract = load_contract(site, contract_path)
     engine = make_engine(url) if url else engine_for_conn(conn_id)
     try:
@@ -144,10 +146,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _render(args: argparse.Namespace, contract: Contract) -> int:
+def _render(args: argparse.Namespace, contract: QueueContract) -> int:
     if args.markdown:
-        from hisbridge.queue_views.docs import contract_markdown
-
         print(contract_markdown(contract))
         return 0
     if args.all:
@@ -166,7 +166,7 @@ def _render(args: argparse.Namespace, contract: Contract) -> int:
     return 0
 
 
-def _install(args: argparse.Namespace, contract: Contract) -> int:
+def _install(args: argparse.Namespace, contract: QueueContract) -> int:
     engine = make_engine(args.url) if args.url else engine_for_conn(args.conn_id)
     try:
         result = install(

@@ -11,8 +11,8 @@ from airflow.sdk import BaseHook, CronTriggerTimetable
 from airflow.sdk.exceptions import AirflowFailException
 
 from hisbridge import PROJECT_DIR
-from hisbridge.queue_views import cli
-from hisbridge.queue_views.check import CheckReport, Code
+from hisbridge.contracts.findings import CheckReport, Code
+from hisbridge.platforms.queue import cli
 
 DAG_FILE = PROJECT_DIR / "dags" / "queue_views_contract_check.py"
 

@@ -1,21 +1,20 @@
-"""The column contract: the YAML validates, sites resolve, bad overrides are refused with a clear message."""
+"""The hx_* declaration: the YAML validates, sites resolve, bad overrides are refused with a clear message."""
 
 from __future__ import annotations
 
 import pytest
 import yaml
 
-from hisbridge.queue_views.contract import (
+from hisbridge.contracts.column_types import oracle_type, pg_type
+from hisbridge.contracts.errors import ContractError
+from hisbridge.platforms.queue.declaration import (
     CONTRACT_PATH,
     MANDATORY_VIEWS,
     VIEW_NAMES,
-    ContractError,
     ContractFile,
     load_contract,
     load_contract_file,
-    oracle_type,
     parse_contract_file,
-    pg_type,
     resolve,
 )
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from hisbridge.queue_views.check import CheckReport, Code, Severity
-from hisbridge.queue_views.cli import main
+from hisbridge.contracts.findings import CheckReport, Code, Severity
+from hisbridge.platforms.queue.cli import main
+from hisbridge.platforms.queue.views import TITLE
 
 
 def test_render_prints_the_oracle_script(capsys) -> None:
@@ -37,7 +38,7 @@ def test_unreachable_database_exits_1_with_a_message(capsys) -> None:
 
 
 def test_report_lists_findings_and_fails_only_on_errors() -> None:
-    report = CheckReport(dialect="postgresql", site=None)
+    report = CheckReport(dialect="postgresql", site=None, title=TITLE)
     report.add(Code.READER_NOT_TESTED, "reader hx_reader", "未提供口令", Severity.WARNING)
     assert report.passed
     report.add(Code.COLUMN_MISSING, "hx_queue.PATIENT_NAME", "视图缺少契约列")

@@ -2,8 +2,8 @@
 
 A column in ``queue_views.yaml`` names a ``source`` key; this module turns the key into an SQL expression over
 the demo HIS schema (``dept``, ``room``, ``staff``, ``patient``, ``registration``) for PostgreSQL, Oracle or
-SQLite. The FROM/WHERE of each view and the "today" rule live here too. A site whose HIS differs adds an
-``expr`` per dialect in its overrides instead of editing this file.
+SQLite. The FROM/WHERE of each view lives here too (``hx_queue`` keeps only today: :mod:`.today`). A site whose
+HIS differs adds an ``expr`` per dialect in its overrides instead of editing this file.
 
 Rules kept by every view: id card number, phone and address are never selected; the patient's name only
 leaves through :func:`masked_name`; ``ADD_STATE`` is 2 (valid) or 0 (invalid), never NULL.
@@ -14,44 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from hisbridge.queue_views.contract import Dialect, Settings
+from hisbridge.contracts.sql import Dialect, Qualify, sql_literal
+from hisbridge.platforms.queue.settings import Settings
+from hisbridge.platforms.queue.today import is_today
 
 Expr = str | Mapping[str, str] | Callable[[Dialect, Settings], str]
-Qualify = Callable[[str], str]
-
-
-def sql_literal(value: str) -> str:
-    """A string literal for all three dialects (standard quoting: a quote is doubled)."""
-    if "\x00" in value:
-        raise ValueError("NUL in an SQL literal")
-    return "'" + value.replace("'", "''") + "'"
-
-
-def today(dialect: Dialect, settings: Settings) -> str:
-    """The database's own current date.
-
-    PostgreSQL: ``CURRENT_DATE`` follows the *session* time zone, which a client may set (the JDBC driver sends
-    its JVM's zone), so with ``settings.timezone`` the database clock is read in the hospital's zone instead.
-    Oracle: ``SYSDATE`` is the database server's clock and ignores the session zone. SQLite: local time of the
-    process that opened the file.
-    """
-    if dialect == "postgresql":
-        if settings.timezone:
-            return f"CAST(CURRENT_TIMESTAMP AT TIME ZONE {sql_literal(settings.timezone)} AS DATE)"
-        return "CURRENT_DATE"
-    if dialect == "oracle":
-        return "TRUNC(SYSDATE)"
-    return "date('now', 'localtime')"
-
-
-def is_today(dialect: Dialect, settings: Settings, column: str) -> str:
-    """A predicate: ``column`` (a date) falls on today. Oracle DATEs may carry a time, so a half-open range."""
-    t = today(dialect, settings)
-    if dialect == "oracle":
-        return f"{column} >= {t} AND {column} < {t} + 1"
-    if dialect == "sqlite":
-        return f"date({column}) = {t}"
-    return f"{column} = {t}"
 
 
 def masked_name(dialect: Dialect, settings: Settings, column: str = "p.name") -> str:
@@ -221,10 +188,12 @@ LIBRARY: dict[str, ViewSource] = {
 
 
 def library_keys(view: str) -> frozenset[str]:
+    """The source keys a column of ``view`` may name."""
     return frozenset(LIBRARY[view].columns)
 
 
 def expression(view: str, source: str, dialect: Dialect, settings: Settings) -> str:
+    """The SQL of source key ``source`` of ``view`` in ``dialect``."""
     expr = LIBRARY[view].columns[source]
     if callable(expr):
         return expr(dialect, settings)

@@ -44,7 +44,7 @@ class QueueViewsCheckOperator(BaseOperator):
         self.site = site
 
     def execute(self, context: Any) -> dict[str, object]:
-        from hisbridge.queue_views.cli import run_check
+        from hisbridge.platforms.queue.cli import run_check
 
         report = run_check(self.his_conn_id, site=self.site or None, reader_conn_id=self.reader_conn_id)
         if not report.passed:

@@ -6,7 +6,8 @@ it with the contract, so the document cannot drift from ``queue_views.yaml``.
 
 from __future__ import annotations
 
-from hisbridge.queue_views.contract import ColumnSpec, Contract, oracle_type, pg_type
+from hisbridge.contracts.column_types import oracle_type, pg_type
+from hisbridge.platforms.queue.declaration import ColumnSpec, QueueContract
 
 TABLE_HEADER = (
     "| 列名 | 含义 | PostgreSQL 类型 | Oracle 类型 | 可空 | 示例 | 站点可删 |\n|---|---|---|---|---|---|---|"
@@ -27,7 +28,7 @@ def column_row(col: ColumnSpec) -> tuple[str, str, str, str, str, str, str]:
     )
 
 
-def view_table(contract: Contract, view: str) -> str:
+def view_table(contract: QueueContract, view: str) -> str:
     rows = []
     for col in contract.views[view].columns:  # type: ignore[index]
         name, meaning, pg, ora, nullable, example, droppable = column_row(col)
@@ -36,7 +37,7 @@ def view_table(contract: Contract, view: str) -> str:
     return "\n".join([TABLE_HEADER, *rows])
 
 
-def contract_markdown(contract: Contract) -> str:
+def contract_markdown(contract: QueueContract) -> str:
     parts = []
     for view in contract.view_names:
         spec = contract.views[view]

@@ -11,14 +11,23 @@ from sqlglot import exp
 from sqlglot.optimizer.qualify import qualify
 
 from demo.his.schema import dept, patient, registration, room, staff
-from hisbridge.queue_views.cli import SCRIPT_DIR
-from hisbridge.queue_views.contract import DIALECTS, load_contract
-from hisbridge.queue_views.ddl import render_reader, render_script, render_views, select_sql
-from hisbridge.queue_views.sources import masked_name, today
+from hisbridge.contracts.accounts import render_reader
+from hisbridge.contracts.ddl import render_views
+from hisbridge.contracts.ddl import select_sql as view_sql
+from hisbridge.contracts.sql import DIALECTS
+from hisbridge.platforms.queue.cli import SCRIPT_DIR
+from hisbridge.platforms.queue.declaration import QueueContract, load_contract
+from hisbridge.platforms.queue.sources import masked_name
+from hisbridge.platforms.queue.today import today
+from hisbridge.platforms.queue.views import db_contract, render_script
 
 # The demo HIS tables' columns, for sqlglot to resolve every column a view references.
 SCHEMA = {t.name: {c.name: "VARCHAR" for c in t.columns} for t in (dept, room, staff, patient, registration)}
 SQLGLOT = {"postgresql": "postgres", "oracle": "oracle", "sqlite": "sqlite"}
+
+
+def select_sql(contract: QueueContract, view: str, dialect: str) -> str:
+    return view_sql(db_contract(contract).object(view), dialect)
 
 
 def views_in(script: str, dialect: str) -> dict[str, exp.Create]:
@@ -60,7 +69,7 @@ def test_checked_in_scripts_are_what_the_yaml_renders(dialect: str) -> None:
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_views_never_select_id_card_phone_or_address(dialect: str) -> None:
-    sql = "\n".join(s.sql for s in render_views(load_contract(site=None), dialect)).lower()
+    sql = "\n".join(s.sql for s in render_views(db_contract(load_contract(site=None)), dialect)).lower()
     for column in ("id_card_no", "phone", "address", "prac_cert_no", "psn_no"):
         assert column not in sql
     assert "p.name" in sql and "as patient_name" in sql
@@ -109,7 +118,7 @@ def test_mask_rules(rule: str, expected: list[str | None]) -> None:
 
 
 def test_reader_gets_select_on_the_views_and_nothing_else() -> None:
-    contract = load_contract(site=None)
+    contract = db_contract(load_contract(site=None))
     pg = [s.sql for s in render_reader(contract, "postgresql", password_sql=":'pw'", exists=None)]
     grants = [s for s in pg if s.startswith("GRANT")]
     assert grants == [
@@ -131,13 +140,13 @@ def test_reader_gets_select_on_the_views_and_nothing_else() -> None:
 
 def test_password_statements_are_marked_secret_and_scripts_carry_only_a_variable() -> None:
     contract = load_contract(site=None)
-    stmts = render_reader(contract, "postgresql", password_sql="'s3cret'", exists=True)
+    stmts = render_reader(db_contract(contract), "postgresql", password_sql="'s3cret'", exists=True)
     assert [s.secret for s in stmts if "s3cret" in s.sql] == [True]
     assert ":'hx_reader_password'" in render_script(contract, "postgresql")
     assert '"&&hx_reader_password"' in render_script(contract, "oracle")
 
 
 def test_pg_views_are_security_barrier_and_rebuilt_atomically() -> None:
-    stmts = render_views(load_contract(site=None), "postgresql")
+    stmts = render_views(db_contract(load_contract(site=None)), "postgresql")
     creates = [s.sql for s in stmts if s.sql.startswith("CREATE VIEW")]
     assert len(creates) == 4 and all("WITH (security_barrier = true)" in c for c in creates)
