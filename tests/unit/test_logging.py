@@ -63,3 +63,56 @@ def test_platform_error_text_uses_the_same_masking() -> None:
 
     text = scrub("证件号36010219800101001X重复，联系13812345678，psn_name=王小明", ["某某"])
     assert "36010219800101001X" not in text and "13812345678" not in text and "王小明" not in text
+
+
+# The key rule: a key's value is masked when it is quoted, follows "=", or contains a digit or a CJK character.
+MASKED_AFTER_KEY = [
+    ("certno=360102198001010012", "certno=***"),
+    ('"psn_name": "张三"', '"psn_name": "***"'),
+    ("psn_name='李四'", "psn_name='***'"),
+    ("phone: 13912345678", "phone: ***"),
+    ("name=王五", "name=***"),
+    ("phar_certno=A1234567", "phar_certno=***"),
+    ('{"psn_name": "Zhang San", "age": 3}', '{"psn_name": "***", "age": 3}'),
+    ("{'prsc_dr_name': '司马懿'}", "{'prsc_dr_name': '***'}"),
+    ("psn_no: 36010000000000000001", "psn_no: ***"),
+    ("addr: 南昌市东湖区", "addr: ***"),
+    ("psn_name：欧阳明", "psn_name：***"),
+    ('psn_name: "张三 (message cut here', 'psn_name: "***'),
+]
+
+MESSAGE_WORDS_KEPT = [
+    "psn_name: String should have at most 50 characters",
+    "phar_name: field has no value",
+    "psn_name: Field required",
+    "certno: value is not a valid ID number",
+    "prsc_dr_name: Input should be a valid string",
+    'psn_name="" is empty',
+    "feed name: hsa_trace_sale",
+    "psn_name: None",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), MASKED_AFTER_KEY, ids=[c[0] for c in MASKED_AFTER_KEY])
+def test_a_value_after_a_pii_key_is_masked(text: str, expected: str) -> None:
+    assert pii.mask_text(text) == expected
+
+
+@pytest.mark.parametrize("text", MESSAGE_WORDS_KEPT)
+def test_the_words_of_a_message_about_a_pii_field_are_kept(text: str) -> None:
+    assert pii.mask_text(text) == text
+
+
+def test_a_quarantine_reason_keeps_its_words_and_loses_its_values() -> None:
+    reasons = "phar_name: field has no value; psn_name: String should have at most 50 characters; certno=360102198001010012"
+    assert pii.mask_text(reasons) == (
+        "phar_name: field has no value; psn_name: String should have at most 50 characters; certno=***"
+    )
+
+
+@pytest.mark.parametrize(("name", "personal"), [
+    ("certno", True), ("phar_certno", True), ("psn_name", True), ("sel_retn_opter_name", True), ("phone", True),
+    ("med_list_codg", False), ("drug_trac_codg", False), ("fixmedins_hilist_name", False), ("rxno", False),
+])
+def test_is_pii_key_names_the_fields_whose_values_are_personal(name: str, personal: bool) -> None:
+    assert pii.is_pii_key(name) is personal
