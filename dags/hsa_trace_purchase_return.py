@@ -14,11 +14,11 @@
 from airflow.sdk import dag
 
 from hisbridge.operators import FeedOperator
-from hisbridge.scheduling import go_live, nightly, platform_default_args
+from hisbridge.scheduling import feed_timetable, go_live, platform_default_args
 
 
 @dag(dag_id="hsa_trace_purchase_return", dag_display_name="医保追溯·采购退货(3504)", doc_md=__doc__,
-     schedule=nightly(), start_date=go_live(), catchup=True, max_active_runs=1,
+     schedule=feed_timetable("hsa_trace_purchase_return"), start_date=go_live(), catchup=True, max_active_runs=1,
      default_args=platform_default_args("hsa_platform"), tags=["hisbridge", "hsa", "trace"])
 def hsa_trace_purchase_return():
     FeedOperator(task_id="upload_purchase_returns", task_display_name="上传采购退货", feed="hsa_trace_purchase_return")

@@ -32,23 +32,14 @@ COUNTS = ("selected", "acknowledged", "rejected", "quarantined", "withdrawn", "s
 log = logging.getLogger("hisbridge.demo")
 
 
-def feed_schedules(dags_dir: Path) -> dict[str, str]:
-    """feed id → cron expression, read from the DAG files as the scheduler sees them."""
-    os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-    from airflow.dag_processing.dagbag import DagBag
-
-    from hisbridge.operators import FeedOperator
+def feed_schedules() -> dict[str, str]:
+    """feed id → cron expression of its data windows, from the window each feed's YAML declares (the DAG files
+    read the same declaration through ``hisbridge.scheduling.feed_timetable``)."""
+    from hisbridge.pipeline.spec import all_feed_ids
+    from hisbridge.scheduling import cron_of, feed_window  # imports Airflow, which configures logging
 
     _quiet_console()
-    bag = DagBag(dag_folder=str(dags_dir))
-    if bag.import_errors:
-        raise SystemExit(f"DAG import errors: {bag.import_errors}")
-    out = {}
-    for dag in bag.dags.values():
-        for task in dag.tasks:
-            if isinstance(task, FeedOperator):
-                out[task.feed] = dag.timetable.expression
-    return dict(sorted(out.items()))
+    return {feed: cron_of(feed_window(feed)) for feed in all_feed_ids()}
 
 
 def _quiet_console() -> None:
@@ -94,16 +85,16 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     from demo.his.generate import generate
     from demo.his.schema import create_schema
     from hisbridge.db import make_engine, sqlite_url
-    from hisbridge.ledger.msgids import LedgerMsgIds
     from hisbridge.ledger.store import Ledger
-    from hisbridge.pipeline.run import run_feed
+    from hisbridge.pipeline.run import RunSettings, run_feed
     from hisbridge.pipeline.spec import load_feed_spec
     from hisbridge.platforms.hsa.client import HsaClient, HsaSettings
-    from hisbridge.platforms.hsa.outbox import HsaOutbox
+    from hisbridge.platforms.hsa.msgid import CounterMsgIds
+    from hisbridge.platforms.hsa.sender import HsaSender
     from simulators.hsa.server import SimServer
     from simulators.hsa.state import SimState
 
-    schedules = feed_schedules(PROJECT_DIR / "dags")  # imports Airflow, which configures logging: do it first
+    schedules = feed_schedules()  # imports Airflow, which configures logging: do it first
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
@@ -126,7 +117,7 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
             recer_sys_code="his", auth="tif", paasid=DEMO_PAASID, secret=DEMO_SECRET, opter="hisbridge",
             opter_name="数据集成平台", ip="127.0.0.1",
         )
-        outbox = HsaOutbox(HsaClient(settings, msgids=LedgerMsgIds(ledger.engine)))
+        sender = HsaSender(HsaClient(settings, msgids=CounterMsgIds(ledger.next_value, ledger.drop_counters)))
         for run_day in (day - timedelta(days=1), day):
             for feed, cron in schedules.items():
                 spec = load_feed_spec(feed)
@@ -134,8 +125,9 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
                 why: dict[str, int] = defaultdict(int)
                 spans = windows(cron, run_day)
                 for ws, we in spans:
-                    summary = run_feed(spec, his, ledger, outbox, ws, we, run_id=f"demo__{feed}__{ws:%Y%m%dT%H%M}",
-                                       mode=mode, batch_size=batch_size, actor="demo", raise_on_halt=False)
+                    summary = run_feed(spec, his, ledger, sender, (ws, we), RunSettings(
+                        run_id=f"demo__{feed}__{ws:%Y%m%dT%H%M}", mode=mode, batch_size=batch_size, actor="demo",
+                        raise_on_halt=False))
                     for name in COUNTS:
                         agg[name] += getattr(summary, name)
                     for reason, n in summary.reasons.items():
@@ -148,8 +140,9 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
         rerun = defaultdict(int)
         spec = load_feed_spec("hsa_trace_sale")
         for ws, we in windows(schedules["hsa_trace_sale"], day):
-            summary = run_feed(spec, his, ledger, outbox, ws, we, run_id=f"demo_rerun__{ws:%H%M}", mode=mode,
-                               batch_size=batch_size, actor="demo-rerun", raise_on_halt=False)
+            summary = run_feed(spec, his, ledger, sender, (ws, we), RunSettings(
+                run_id=f"demo_rerun__{ws:%H%M}", mode=mode, batch_size=batch_size, actor="demo-rerun",
+                raise_on_halt=False))
             for name in COUNTS:
                 rerun[name] += getattr(summary, name)
         platform_state = sim.state.summary()

@@ -12,7 +12,10 @@ import os
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import yaml
 from airflow.sdk import CronDataIntervalTimetable
+
+from hisbridge import MAPPINGS_DIR
 
 SHANGHAI = "Asia/Shanghai"
 OWNER = "hisbridge"
@@ -20,7 +23,7 @@ OWNER = "hisbridge"
 # Tags a DAG may carry: the module (what kind of work) and the platform (whom it talks to).
 APPROVED_TAGS = frozenset({
     "hisbridge", "hsa", "trace", "settlement", "cdc", "mutual_recognition", "queue", "city_brain",
-    "regional_platform", "jiulonghu", "dictionary", "contract_check",
+    "regional_platform", "jiulonghu", "dictionary", "contract_check", "quality",
 })
 
 
@@ -29,13 +32,40 @@ def go_live() -> datetime:
     return datetime.fromisoformat(day).replace(tzinfo=ZoneInfo(SHANGHAI))
 
 
-def every_minutes(minutes: int) -> CronDataIntervalTimetable:
-    return CronDataIntervalTimetable(f"*/{minutes} * * * *", timezone=SHANGHAI)
+def cron_of(window: str) -> str:
+    """A feed's ``window`` (its YAML) as a cron expression: ``5m``, ``2h``, ``daily`` or ``cron: <expr>``."""
+    if window == "daily":
+        return "0 0 * * *"
+    if window.startswith("cron:"):
+        return window.split(":", 1)[1].strip()
+    number, unit = window[:-1], window[-1:]
+    if number.isdigit() and int(number) > 0 and unit in ("m", "h"):
+        return f"*/{int(number)} * * * *" if unit == "m" else f"0 */{int(number)} * * *"
+    raise ValueError(f"unknown window {window!r}: use 5m, 2h, daily or 'cron: <expression>'")
+
+
+def feed_window(feed: str) -> str:
+    """The ``window`` a feed's YAML names (read as plain YAML: parsing a DAG file stays cheap)."""
+    path = MAPPINGS_DIR / f"{feed}.yaml"
+    window = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("window")
+    if not window:
+        raise ValueError(f"{path.name} names no window")
+    return str(window)
+
+
+def feed_timetable(feed: str) -> CronDataIntervalTimetable:
+    """The timetable of a feed's DAG, from the window its YAML declares: the one place schedules live."""
+    return CronDataIntervalTimetable(cron_of(feed_window(feed)), timezone=SHANGHAI)
 
 
 def nightly() -> CronDataIntervalTimetable:
     """One window per calendar day, 00:00–24:00 local, run just after midnight."""
     return CronDataIntervalTimetable("0 0 * * *", timezone=SHANGHAI)
+
+
+def day_end() -> CronDataIntervalTimetable:
+    """One window per day ending at 23:55 local, run then: day-end work such as 签退 before midnight."""
+    return CronDataIntervalTimetable("55 23 * * *", timezone=SHANGHAI)
 
 
 def platform_default_args(pool: str) -> dict:

@@ -12,7 +12,9 @@ Usage::
 Sign-in: with ``settings.sign_in`` (the default) the client signs in (9001) before its first call, caches the
 ``sign_no`` and puts it in every envelope; when the platform refuses a call because of the sign-in (``err_msg``
 mentions 签到), it signs in again and re-sends **once with a new msgid** (the refused msgid was not acted on).
-Both attempts are in ``answer.exchanges`` / ``error.exchanges``.
+Both attempts are in ``answer.exchanges`` / ``error.exchanges``. With a shared sign-in cache (``sign_ins``, see
+:mod:`~hisbridge.platforms.hsa.signin`) the ``sign_no`` is the operator's one sign-in of the day shared by every
+task and process: 9001 only if nobody has signed in that day, and a refusal renews the shared one.
 
 Timeouts: ``(connect_timeout, read_timeout)``. Redirects are not followed (a POST must not turn into a GET).
 
@@ -28,10 +30,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Annotated, Self
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Self
 from urllib.parse import urlsplit
 
+import orjson
 import requests
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, ValidationError, model_validator
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
@@ -51,8 +54,11 @@ from hisbridge.platforms.hsa.errors import (
     RowRejected,
     scrub,
 )
-from hisbridge.platforms.hsa.models import OpterType, SignIn, SignOut, pii_values
-from hisbridge.platforms.hsa.msgid import LocalMsgIds, MsgIdSource, shanghai_now
+from hisbridge.platforms.hsa.models import OpterType, SignIn, SignOut, pii_values, wire_pii_values
+from hisbridge.platforms.hsa.msgid import SHANGHAI, LocalMsgIds, MsgIdSource, shanghai_now
+
+if TYPE_CHECKING:
+    from hisbridge.platforms.hsa.signin import SignInCache
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +207,8 @@ class HsaClient:
     :param clock: returns the current time (aware); used for ``inf_time``, gateway timestamps and the default
         msgid source.
     :param nonce: returns a fresh TIF nonce (uuid4 hex by default).
+    :param sign_ins: where the ``sign_no`` comes from when it is shared (one per operator and day, e.g.
+        :class:`~hisbridge.platforms.hsa.signin.SharedSignIns`); ``None``: this client signs in on its own.
     """
 
     def __init__(
@@ -211,6 +219,7 @@ class HsaClient:
         clock: Callable[[], datetime] | None = None,
         *,
         nonce: Callable[[], str] | None = None,
+        sign_ins: SignInCache | None = None,
     ) -> None:
         self.settings = settings
         self._own_session = session is None
@@ -220,6 +229,8 @@ class HsaClient:
         self._nonce = nonce or new_nonce
         self._sign_lock = threading.RLock()
         self._sign_no: str | None = None
+        self._sign_ins = sign_ins
+        self._sign_day: date | None = None  # the day of the shared sign-in cached in _sign_no
         #: the last exchange of any call on this client (evidence; racy across threads)
         self.last_exchange: Exchange | None = None
 
@@ -235,7 +246,18 @@ class HsaClient:
         return self._sign_no
 
     def sign_in(self) -> str:
-        """Run 9001, cache and return its ``sign_no``."""
+        """Run 9001, cache and return its ``sign_no``.
+
+        With a shared sign-in cache: the operator's sign-in of the day, by 9001 only if nobody has one yet.
+        """
+        if self._sign_ins is not None:
+            return self._session_sign_no()
+        with self._sign_lock:
+            self._sign_no = self._sign_in_now()
+            return self._sign_no
+
+    def _sign_in_now(self) -> str:
+        """One 9001; returns its ``sign_no`` (caches nothing)."""
         s = self.settings
         try:
             body = SignIn(opter_no=s.opter_no or s.opter, mac=s.mac, ip=s.ip or local_ip_towards(s.base_url))
@@ -256,21 +278,34 @@ class HsaClient:
                     infno=SIGN_IN,
                     exchange=answer.exchange,
                 )
-            self._sign_no = sign_no
             return sign_no
 
     def sign_out(self) -> HsaAnswer:
-        """Run 9002 for the cached sign-in and forget it."""
+        """Run 9002 for the cached sign-in and forget it.
+
+        With a shared sign-in cache the day's shared sign-in is signed out and closed (other clients sign in
+        again on their next call); if it had already moved on, this client's own ``sign_no`` is signed out.
+        """
         with self._sign_lock:
             if self._sign_no is None:
                 raise ValueError("not signed in")
-            s = self.settings
-            body = SignOut(sign_no=self._sign_no, opter_no=s.opter_no or s.opter)
-            answer = self._call(
-                catalogue.get(SIGN_OUT), body.model_dump(mode="json"), None, "", set(), sign_no=self._sign_no
-            )
+            answers: list[HsaAnswer] = []
+            if self._sign_ins is not None and self._sign_day is not None:
+                self._sign_ins.close(
+                    self._opter_no, self._sign_day, lambda sign_no: answers.append(self.sign_out_of(sign_no))
+                )
+            answer = answers[0] if answers else self.sign_out_of(self._sign_no)
             self._sign_no = None
+            self._sign_day = None
             return answer
+
+    def sign_out_of(self, sign_no: str, *, opter_no: str | None = None) -> HsaAnswer:
+        """Run 9002 for ``sign_no`` (e.g. a shared sign-in's) as ``opter_no`` (default: the settings'); this
+        client's own cached sign-in is left alone."""
+        body = SignOut(sign_no=sign_no, opter_no=opter_no or self._opter_no)
+        return self._call(
+            catalogue.get(SIGN_OUT), body.model_dump(mode="json"), None, "", set(), sign_no=sign_no
+        )
 
     def call(
         self,
@@ -279,8 +314,9 @@ class HsaClient:
         *,
         msgid: str | None = None,
         insuplc_admdvs: str = "",
+        wire: bool = False,
     ) -> HsaAnswer:
-        """Send one single-row transaction.
+        """Send one single-row transaction (``wire=True``: ``body`` is an already validated wire dict).
 
         :raises Rejected: ``infcode != 0``.
         :raises RowRejected: ``result.retRslt == "0"``.
@@ -289,9 +325,13 @@ class HsaClient:
         txn = catalogue.get(infno)
         if txn.many:
             raise TypeError(f"{infno} is a batch transaction: use call_batch()")
-        model = self._model(txn, body)
-        personal = pii_values(model)
-        answer = self._call(txn, model.model_dump(mode="json"), msgid, insuplc_admdvs, personal)
+        if wire:
+            payload = dict(body)
+            personal = wire_pii_values(txn.body, [payload])
+        else:
+            model = self._model(txn, body)
+            payload, personal = model.model_dump(mode="json"), pii_values(model)
+        answer = self._call(txn, payload, msgid, insuplc_admdvs, personal)
         if answer.ret_rslt == "0":
             exchange = answer.exchange
             raise RowRejected(
@@ -312,11 +352,15 @@ class HsaClient:
         *,
         msgid: str | None = None,
         insuplc_admdvs: str = "",
+        wire: bool = False,
     ) -> BatchAnswer:
         """Send one batch ("A") transaction and say, per row sent, whether the platform took it.
 
         Failed rows are read from the answer's ``<node>ErrDetail`` and matched back to the rows sent by the
         catalogue's ``row_id_fields``; ``retRslt "0"`` without details fails every row with ``msgRslt``.
+
+        ``wire=True``: the rows are wire dicts the caller validated against the body model and dumped in JSON
+        mode (the pipeline serialises each record once); they are sent as they are.
 
         :raises ValueError: no rows, or two rows with the same identity (they could not be told apart in the
             answer — send them in different batches); nothing is sent.
@@ -329,8 +373,13 @@ class HsaClient:
             raise TypeError(f"{infno_batch} is not a batch transaction: use call()")
         if not rows:
             raise ValueError(f"{infno_batch}: no rows to send")
-        models = [self._model(txn, row) for row in rows]
-        payload = [model.model_dump(mode="json") for model in models]
+        if wire:  # already validated and dumped by the caller (the feed pipeline): sent as they are
+            payload = list(rows)
+            personal = wire_pii_values(txn.body, payload)
+        else:
+            models = [self._model(txn, row) for row in rows]
+            payload = [model.model_dump(mode="json") for model in models]
+            personal = set().union(*(pii_values(model) for model in models))
         seen: dict[tuple[str, ...], int] = {}
         for index, wire in enumerate(payload):
             first = seen.setdefault(row_key(txn, wire), index)
@@ -339,7 +388,6 @@ class HsaClient:
                     f"{infno_batch}: rows {first} and {index} have the same identity "
                     f"({', '.join(txn.row_id_fields)}); send them in different batches"
                 )
-        personal = set().union(*(pii_values(model) for model in models))
         answer = self._call(txn, payload, msgid, insuplc_admdvs, personal)
         results = self._row_results(txn, payload, answer)
         failed = sum(not r.ok for r in results)
@@ -383,17 +431,37 @@ class HsaClient:
         value = node.get("sign_no") if isinstance(node, dict) else answer.output.get("sign_no")
         return str(value).strip() if value not in (None, "") else None
 
+    @property
+    def _opter_no(self) -> str:
+        """The operator who signs in (9001 ``opter_no``): the principal of a shared sign-in."""
+        return self.settings.opter_no or self.settings.opter
+
+    def _today(self) -> date:
+        now = self._clock()
+        return (now.astimezone(SHANGHAI) if now.tzinfo is not None else now).date()
+
     def _session_sign_no(self) -> str:
         with self._sign_lock:
-            if self._sign_no is None:
-                self.sign_in()
-            return self._sign_no or ""
+            if self._sign_ins is None:
+                if self._sign_no is None:
+                    self.sign_in()
+                return self._sign_no or ""
+            day = self._today()
+            if self._sign_no is None or self._sign_day != day:  # first call, or a new day: the day's sign-in
+                self._sign_no = self._sign_ins.current(self._opter_no, day, self._sign_in_now)
+                self._sign_day = day
+            return self._sign_no
 
     def _renew_sign_in(self, stale: str) -> str:
         with self._sign_lock:
-            if self._sign_no == stale:  # nobody renewed it meanwhile
-                self._sign_no = None
-                self.sign_in()
+            if self._sign_no == stale:  # nobody renewed it meanwhile (in this client)
+                if self._sign_ins is None:
+                    self._sign_no = None
+                    self.sign_in()
+                else:  # replaces the shared one only if no other process has already
+                    day = self._today()
+                    self._sign_no = self._sign_ins.renew(self._opter_no, day, stale, self._sign_in_now)
+                    self._sign_day = day
             return self._sign_no or ""
 
     def _call(
@@ -465,7 +533,7 @@ class HsaClient:
             s, infno=txn.infno, msgid=msgid, node=txn.node, body=payload, inf_time=now,
             sign_no=sign_no, insuplc_admdvs=insuplc_admdvs,
         )  # fmt: skip
-        text = json.dumps(request, ensure_ascii=False, separators=(",", ":"))
+        text = orjson.dumps(request).decode()  # compact UTF-8 JSON, as json.dumps(ensure_ascii=False) would write
         headers = {"Content-Type": "application/json;charset=utf-8"}
         headers.update(
             gateway_headers(
@@ -484,7 +552,7 @@ class HsaClient:
             status: int | None = None, body: str | None = None, error: str | None = None
         ) -> Exchange:
             exchange = Exchange(
-                infno=txn.infno, msgid=msgid, url=url, request=json.loads(text), request_text=text,
+                infno=txn.infno, msgid=msgid, url=url, request=request, request_text=text,
                 request_headers=redact(headers), sent_at=now, status=status, response_text=body,
                 duration_ms=round((time.monotonic() - started) * 1000), error=error,
             )  # fmt: skip

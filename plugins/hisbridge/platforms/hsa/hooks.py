@@ -51,7 +51,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from airflow.sdk import BaseHook
 from pydantic import ValidationError
@@ -59,6 +59,10 @@ from pydantic import ValidationError
 from hisbridge.platforms.hsa.client import HsaClient, HsaSettings
 from hisbridge.platforms.hsa.errors import HsaError
 from hisbridge.platforms.hsa.msgid import MsgIdSource
+from hisbridge.platforms.hsa.signin import SharedSignIns
+
+if TYPE_CHECKING:
+    from hisbridge.ledger.sessions import SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +98,8 @@ class HsaHook(BaseHook):
 
     :param hsa_conn_id: the ``http`` connection describing the gateway and the institution.
     :param msgids: msgid source for the client (the ledger's, for uniqueness across tasks); in-process if None.
+    :param sessions: the ledger's session store: the client then shares one sign-in (9001) per operator and
+        day with every other task (see :mod:`~hisbridge.platforms.hsa.signin`); if None it signs in on its own.
     """
 
     conn_name_attr = "hsa_conn_id"
@@ -101,15 +107,22 @@ class HsaHook(BaseHook):
     conn_type = "http"
     hook_name = "医保平台"
 
-    def __init__(self, hsa_conn_id: str = default_conn_name, msgids: MsgIdSource | None = None) -> None:
+    def __init__(
+        self,
+        hsa_conn_id: str = default_conn_name,
+        msgids: MsgIdSource | None = None,
+        sessions: SessionStore | None = None,
+    ) -> None:
         super().__init__()
         self.hsa_conn_id = hsa_conn_id
         self.msgids = msgids
+        self.sessions = sessions
 
     @cached_property
     def client(self) -> HsaClient:
         settings = self.settings_from_connection(self.get_connection(self.hsa_conn_id))
-        return HsaClient(settings, msgids=self.msgids)
+        sign_ins = SharedSignIns(self.sessions) if self.sessions is not None else None
+        return HsaClient(settings, msgids=self.msgids, sign_ins=sign_ins)
 
     def get_conn(self) -> HsaClient:
         return self.client

@@ -129,11 +129,14 @@ class HsaSender:
 
 
 def from_airflow(ledger: Ledger) -> HsaSender:
-    """The sender of a task: the ``hsa_platform`` connection, msgids from the ledger's shared counters."""
+    """The sender of a task: the ``hsa_platform`` connection, msgids from the ledger's shared counters, and the
+    day's sign-in shared by every task through the ledger (one 9001 per operator and day)."""
+    from hisbridge.ledger.sessions import SessionStore
     from hisbridge.platforms.hsa.hooks import HsaHook
     from hisbridge.platforms.hsa.msgid import CounterMsgIds
 
-    return HsaSender(HsaHook(msgids=CounterMsgIds(ledger.next_value, ledger.drop_counters)).client)
+    msgids = CounterMsgIds(ledger.next_value, ledger.drop_counters)
+    return HsaSender(HsaHook(msgids=msgids, sessions=SessionStore(ledger.engine)).client)
 
 
 def _options(spec: FeedSpec) -> HsaFeedOptions:
