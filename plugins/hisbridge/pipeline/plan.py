@@ -8,6 +8,8 @@ voided, on the platform¹            any but none      ``correct_void`` — the 
 voided, on the platform¹            none              ``refuse`` — we cannot take it back: ops must
 voided, already withdrawn           —                 ``already_withdrawn``
 voided, never on the platform       —                 ``void_quietly`` — withdrawn without a message
+fails validation, on the platform¹  group / by id /   ``correct_then_quarantine`` — the platform must not keep
+                                    reversal          what the HIS no longer holds, nor get it twice once fixed
 fails validation                    —                 ``quarantine`` with the reasons
 acknowledged, same content          —                 ``skip`` — never sent twice
 rejected, same content              —                 ``keep_rejected`` — not retried until it changes or is
@@ -46,6 +48,7 @@ class Action(StrEnum):
     ALREADY_WITHDRAWN = "already_withdrawn"
     CORRECT_VOID = "correct_void"
     CORRECT_THEN_SEND = "correct_then_send"
+    CORRECT_THEN_QUARANTINE = "correct_then_quarantine"
     SEND = "send"
     REFUSE = "refuse"
 
@@ -107,6 +110,8 @@ def decide(c: Candidate, before: Prior | None, correction: Correction) -> Decisi
             return Decision(Action.ALREADY_WITHDRAWN)
         return Decision(Action.VOID_QUIETLY)
     if not c.valid:
+        if on_platform and correction not in (Correction.NONE, Correction.UPSERT):
+            return _correct(Action.CORRECT_THEN_QUARANTINE, c, correction)
         return Decision(Action.QUARANTINE)
     if before is not None and before.content_hash == c.digest:
         if before.state == ACKNOWLEDGED:

@@ -215,7 +215,12 @@ class _FeedRun:
         voided = [c for c in triggers if plan.decisions[c.record.key].action is Action.CORRECT_VOID]
         self._settle([self._item(c, f"voided in the HIS, removed by {msgid}") for c in voided], ls.WITHDRAWN,
                      msgid=msgid)
-        sending = {x.key for x in to_send} | {c.record.key for c in voided}
+        invalid = [c for c in triggers if plan.decisions[c.record.key].action is Action.CORRECT_THEN_QUARANTINE]
+        for c in invalid:
+            self.tally.reasons.update(c.reasons)
+        self._settle([self._item(c, f"{'; '.join(c.reasons)} (old version removed by {msgid})") for c in invalid],
+                     ls.QUARANTINED, msgid=msgid)
+        sending = {x.key for x in to_send} | {c.record.key for c in voided + invalid}
         for sib in siblings:  # skipped in this chunk, but the correction removed them: send them again
             if sib.key not in sending:
                 self.tally.final("skipped", -1)
