@@ -15,7 +15,7 @@ import logging
 import os
 import shutil
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -85,12 +85,14 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     from demo.his.generate import generate
     from demo.his.schema import create_schema
     from hisbridge.db import make_engine, sqlite_url
+    from hisbridge.ledger.sessions import SessionStore
     from hisbridge.ledger.store import Ledger
     from hisbridge.pipeline.run import RunSettings, run_feed
     from hisbridge.pipeline.spec import load_feed_spec
     from hisbridge.platforms.hsa.client import HsaClient, HsaSettings
     from hisbridge.platforms.hsa.msgid import CounterMsgIds
     from hisbridge.platforms.hsa.sender import HsaSender
+    from hisbridge.platforms.hsa.signin import SHANGHAI, SharedSignIns, shanghai_day, sign_out_day
     from simulators.hsa.server import SimServer
     from simulators.hsa.state import SimState
 
@@ -117,10 +119,17 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
             recer_sys_code="his", auth="tif", paasid=DEMO_PAASID, secret=DEMO_SECRET, opter="hisbridge",
             opter_name="数据集成平台", ip="127.0.0.1",
         )
-        sender = HsaSender(HsaClient(settings, msgids=CounterMsgIds(ledger.next_value, ledger.drop_counters)))
+        store = SessionStore(ledger.engine)
+
+        def task_sender() -> HsaSender:
+            """What each Airflow task builds: its own client, the ledger's msgids and the day's shared sign-in."""
+            msgids = CounterMsgIds(ledger.next_value, ledger.drop_counters)
+            return HsaSender(HsaClient(settings, msgids=msgids, sign_ins=SharedSignIns(store, actor="demo")))
+
         for run_day in (day - timedelta(days=1), day):
             for feed, cron in schedules.items():
                 spec = load_feed_spec(feed)
+                sender = task_sender()
                 agg = defaultdict(int)
                 why: dict[str, int] = defaultdict(int)
                 spans = windows(cron, run_day)
@@ -139,17 +148,23 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
         echo("3. 重跑演示日的商品销售全部窗口（模拟运维 Clear/Backfill）…")
         rerun = defaultdict(int)
         spec = load_feed_spec("hsa_trace_sale")
+        sender = task_sender()
         for ws, we in windows(schedules["hsa_trace_sale"], day):
             summary = run_feed(spec, his, ledger, sender, (ws, we), RunSettings(
                 run_id=f"demo_rerun__{ws:%H%M}", mode=mode, batch_size=batch_size, actor="demo-rerun",
                 raise_on_halt=False))
             for name in COUNTS:
                 rerun[name] += getattr(summary, name)
+        # the 23:55 sign-out (DAG hsa_sign_out): today's shared sign-in ends with one 9002
+        sign_out_day(store, lambda: HsaClient(settings, msgids=CounterMsgIds(ledger.next_value)),
+                     shanghai_day(datetime.now(SHANGHAI)), include_day=True, actor="demo")
         platform_state = sim.state.summary()
+        sign_calls = Counter(e["infno"] for e in sim.state.journal.values() if e["infno"] in ("9001", "9002"))
 
     checks = check_edge_cases(ledger, demo.edge_cases)
     result = {"totals": totals, "reasons": reasons, "rerun": dict(rerun), "checks": checks,
-              "his": his_path, "ledger": ledger_path, "log": log_path, "pii": demo.pii, "platform": platform_state}
+              "his": his_path, "ledger": ledger_path, "log": log_path, "pii": demo.pii, "platform": platform_state,
+              "sign_calls": dict(sign_calls)}
     _print_report(result, mode, echo)
     return result
 
@@ -210,6 +225,8 @@ def _print_report(result: dict, mode: str, echo) -> None:
     r = result["rerun"]
     echo(f"\n重跑商品销售：抽取 {r['selected']}，跳过(已确认未变化) {r['skipped']}，新发送报文 {r['messages']} 条 "
          f"→ {'无重复发送 ✓' if r['messages'] == 0 else '有新报文，请检查'}")
+    signs = result["sign_calls"]
+    echo(f"签到/签退：9001 × {signs.get('9001', 0)}，9002 × {signs.get('9002', 0)}（各任务共用当日同一次签到，日终签退）")
     p = result["platform"]
     echo(f"模拟器平台侧：{p.get('records_by_type') or p.get('records') or p}")
     echo(f"\n台账（SQLite）：{result['ledger']}\n  python -m hisbridge ledger --url sqlite:///{result['ledger']} summary"

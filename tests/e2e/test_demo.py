@@ -41,3 +41,7 @@ def test_no_patient_identifier_in_logs_or_console(demo) -> None:
     pii = demo["pii"]
     leaked = [v for v in (*pii.names, *pii.id_card_nos, *pii.phones) if v and v in text]
     assert leaked == []
+
+
+def test_one_sign_in_for_the_day_shared_by_every_feed_and_one_sign_out(demo) -> None:
+    assert demo["sign_calls"] == {"9001": 1, "9002": 1}

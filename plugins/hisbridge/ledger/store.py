@@ -23,7 +23,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, String, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Engine,
+    String,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -317,9 +329,13 @@ class Ledger:
     def finish_message(self, ticket: Ticket, result: MessageResult, run: RunContext) -> None:
         """Store the answer, move each record of the message to the state the answer implies, link them."""
         now = self.clock()
-        m, mr, t = s.delivery_message, s.delivery_message_record, s.delivery_record
+        m, t = s.delivery_message, s.delivery_record
         message_id = ticket.message_id
         with self.engine.begin() as conn:
+            if self._pg:
+                # Safe to lose in a database crash: the records stay "sent" and the next run resolves them as
+                # unknown outcomes. begin_message's commit, which must survive, stays synchronous.
+                conn.execute(text("SET LOCAL synchronous_commit = off"))
             conn.execute(update(m).where(m.c.id == message_id).values(
                 outcome=result.outcome, platform_code=result.platform_code, err_msg=result.err_msg,
                 http_status=result.http_status, request=result.request,
@@ -335,11 +351,9 @@ class Ledger:
                     values: dict[str, Any] = {"state": state, "reason": err, "updated_at": now}
                     if state == s.ACKNOWLEDGED:
                         values["acknowledged_at"] = now
-                    for part in _parts(group):
-                        conn.execute(update(t).where(t.c.id.in_(part)).values(**values))
-                conn.execute(insert(mr), [
-                    {"message_id": message_id, "record_id": rid, "row_index": n, "outcome": state, "err_msg": err}
-                    for n, (rid, state, err) in enumerate(zip(ids, result.row_states, result.row_errors, strict=True))])
+                    for part in ([group] if self._pg else _parts(group)):
+                        conn.execute(update(t).where(self._id_in(t.c.id, part)).values(**values))
+                self._link(conn, message_id, ids, result)
             conn.execute(insert(s.delivery_event).values(
                 message_id=message_id, from_state="in_flight", to_state=result.outcome, msgid=ticket.msgid,
                 reason=_message_reason(result, len(ids)), actor=run.who, at=now))
@@ -487,6 +501,25 @@ class Ledger:
             return column == func.any(bindparam("keys", keys, type_=postgresql.ARRAY(String)))
         return column.in_(keys)
 
+    def _id_in(self, column, ids: list[int]):
+        if self._pg:
+            return column == func.any(bindparam("ids", ids, type_=postgresql.ARRAY(BigInteger)))
+        return column.in_(ids)
+
+    def _link(self, conn: Connection, message_id: int, ids: list[int], result: MessageResult) -> None:
+        """Which records travelled in the message, in order, with the answer's word on each."""
+        if self._pg:
+            conn.execute(text("""
+                INSERT INTO delivery_message_record (message_id, record_id, row_index, outcome, err_msg)
+                SELECT :mid, u.r, u.n - 1, u.o, u.e
+                FROM unnest(CAST(:ids AS bigint[]), CAST(:outcomes AS text[]), CAST(:errs AS text[]))
+                     WITH ORDINALITY AS u(r, o, e, n)"""),
+                {"mid": message_id, "ids": ids, "outcomes": result.row_states, "errs": result.row_errors})
+            return
+        conn.execute(insert(s.delivery_message_record), [
+            {"message_id": message_id, "record_id": rid, "row_index": n, "outcome": state, "err_msg": err}
+            for n, (rid, state, err) in enumerate(zip(ids, result.row_states, result.row_errors, strict=True))])
+
     def _key_parts(self, keys: list[str]) -> list[list[str]]:
         if self._pg:
             return [keys] if keys else []
@@ -504,6 +537,8 @@ class Ledger:
     def _upsert(self, conn: Connection, feed: str, platform: str, items: Sequence[LedgerItem], state: str,
                 run: RunContext, *, msgid: str | None, operation: str | None) -> dict[str, int]:
         """Insert or update ``items`` in one statement; ``operation`` set means "sent in a message"."""
+        if self._pg:
+            return self._upsert_arrays(conn, feed, platform, items, state, run, msgid=msgid, operation=operation)
         t = s.delivery_record
         now = self.clock()
         sending = operation is not None
@@ -526,10 +561,44 @@ class Ledger:
         stmt = stmt.on_conflict_do_update(index_elements=[t.c.feed, t.c.business_key], set_=changes)
         ids: dict[str, int] = {}
         for part in _parts(rows):
-            for key, rid in conn.execute(stmt.returning(t.c.business_key, t.c.id, sort_by_parameter_order=True),
-                                         part):
+            for key, rid in conn.execute(stmt.returning(t.c.business_key, t.c.id), part):  # matched by key
                 ids[key] = rid
         return ids
+
+    def _upsert_arrays(self, conn: Connection, feed: str, platform: str, items: Sequence[LedgerItem], state: str,
+                       run: RunContext, *, msgid: str | None, operation: str | None) -> dict[str, int]:
+        """PostgreSQL: the same upsert with the batch as one JSON parameter (``json_to_recordset``): a batch of any
+        size is one short statement; a multi-row VALUES list, or text arrays of JSON payloads, cost more to build
+        and parse than to execute. The payload travels as JSON (``json`` keeps its text verbatim)."""
+        sending = operation is not None
+        changes = ["state", "content_hash", "correction_key", "payload", "reason", "run_id", "updated_at"]
+        if sending:
+            changes += ["last_msgid", "last_operation"]
+        elif msgid is not None:
+            changes.append("last_msgid")
+        if run.window_start is not None:
+            changes += ["window_start", "window_end"]
+        assignments = [f"{c} = excluded.{c}" for c in changes]
+        if sending:
+            assignments.append("attempts = delivery_record.attempts + 1")
+        sql = text(f"""
+            INSERT INTO delivery_record (feed, business_key, platform, state, content_hash, correction_key, payload,
+                reason, attempts, last_msgid, last_operation, window_start, window_end, run_id, first_seen_at,
+                updated_at)
+            SELECT :feed, u.k, :platform, :state, u.h, u.ck, u.p::text, u.r, :attempts, :msgid, :operation,
+                   :ws, :we, :run_id, :now, :now
+            FROM json_to_recordset(CAST(:rows AS json)) AS u(k text, h text, ck text, p json, r text)
+            ON CONFLICT (feed, business_key) DO UPDATE SET {", ".join(assignments)}
+            RETURNING business_key, id""").bindparams(
+            bindparam("ws", type_=DateTime()), bindparam("we", type_=DateTime()),
+            bindparam("now", type_=DateTime(timezone=True)))
+        rows = conn.execute(sql, {
+            "feed": feed, "platform": platform, "state": state, "attempts": 1 if sending else 0, "msgid": msgid,
+            "operation": operation, "ws": run.window_start, "we": run.window_end, "run_id": run.run_id,
+            "now": self.clock(), "rows": orjson.dumps([
+                {"k": i.business_key, "h": i.content_hash, "ck": i.correction_key, "p": orjson.Fragment(i.payload),
+                 "r": i.reason} for i in items]).decode()})
+        return {key: rid for key, rid in rows}
 
     def _record_events(self, conn: Connection, changes: Sequence[tuple[int, str | None, str, str | None]],
                        run: RunContext, msgid: str | None) -> None:

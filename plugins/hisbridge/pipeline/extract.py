@@ -30,10 +30,6 @@ class SourceRecord:
         return bool(self.values.get("__voided__"))
 
 
-def business_key(spec: FeedSpec, row: dict[str, Any]) -> str:
-    return KEY_SEP.join("" if row[c] is None else str(row[c]) for c in spec.business_key)
-
-
 def extract_records(
     engine: Engine, spec: FeedSpec, window_start: datetime, window_end: datetime, chunk_size: int = 2000
 ) -> Iterator[list[SourceRecord]]:
@@ -48,39 +44,56 @@ def extract_records(
         result = conn.execution_options(stream_results=True, yield_per=chunk_size).execute(
             stmt, {"window_start": window_start, "window_end": window_end}
         )
-        missing = spec.source_columns - set(result.keys())
+        columns = list(result.keys())
+        missing = spec.source_columns - set(columns)
         if missing:
             raise ValueError(f"feed {spec.feed}: SQL {spec.sql} does not return columns {sorted(missing)}")
+        fold = _Folder(spec, columns)
         chunk: list[SourceRecord] = []
         current: SourceRecord | None = None
-        for row in result.mappings():
-            key = business_key(spec, row)
+        for row in result.tuples():  # plain tuples: no per-row mapping objects on the hot path
+            key = fold.key(row)
             if current is not None and current.key == key:
-                _collect_lists(spec, current, row)
+                fold.collect(current, row)
                 continue
             if current is not None:
                 chunk.append(current)
                 if len(chunk) >= chunk_size:
                     yield chunk
                     chunk = []
-            current = _new_record(spec, key, row)
+            current = fold.new(key, row)
         if current is not None:
             chunk.append(current)
         if chunk:
             yield chunk
 
 
-def _new_record(spec: FeedSpec, key: str, row) -> SourceRecord:
-    values = dict(row)
-    if spec.voided_column:
-        values["__voided__"] = values.get(spec.voided_column) in (1, "1", True)
-    record = SourceRecord(key=key, values=values, lists={name: [] for name in spec.lists})
-    _collect_lists(spec, record, row)
-    return record
+class _Folder:
+    """Turns the rows of one record into a :class:`SourceRecord`, by column position."""
 
+    def __init__(self, spec: FeedSpec, columns: list[str]) -> None:
+        index = {name: n for n, name in enumerate(columns)}
+        self.columns = columns
+        self.key_at = [index[c] for c in spec.business_key]
+        self.voided_at = index[spec.voided_column] if spec.voided_column else None
+        self.lists = [(name, index[src.column]) for name, src in spec.lists.items()]
 
-def _collect_lists(spec: FeedSpec, record: SourceRecord, row) -> None:
-    for name, src in spec.lists.items():
-        value = row[src.column]
-        if value is not None and value not in record.lists[name]:
-            record.lists[name].append(value)
+    def key(self, row: tuple) -> str:
+        if len(self.key_at) == 1:
+            value = row[self.key_at[0]]
+            return "" if value is None else str(value)
+        return KEY_SEP.join("" if row[n] is None else str(row[n]) for n in self.key_at)
+
+    def new(self, key: str, row: tuple) -> SourceRecord:
+        values = dict(zip(self.columns, row, strict=True))
+        if self.voided_at is not None:
+            values["__voided__"] = row[self.voided_at] in (1, "1", True)
+        record = SourceRecord(key=key, values=values, lists={name: [] for name, _ in self.lists})
+        self.collect(record, row)
+        return record
+
+    def collect(self, record: SourceRecord, row: tuple) -> None:
+        for name, n in self.lists:
+            value = row[n]
+            if value is not None and value not in record.lists[name]:
+                record.lists[name].append(value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from hisbridge.pipeline.extract import SourceRecord
-from hisbridge.pipeline.spec import ColumnSource, ConstSource, FeedSpec
+from hisbridge.pipeline.spec import ConstSource, FeedSpec
 
 
 class MappingError(ValueError):
@@ -18,21 +18,41 @@ class MappingError(ValueError):
 
 def map_record(spec: FeedSpec, record: SourceRecord) -> dict[str, Any]:
     wire: dict[str, Any] = {}
-    for name, src in spec.fields.items():
-        if isinstance(src, ConstSource):
-            wire[name] = src.const
+    values = record.values
+    for name, column, default, table, codes in _plan(spec):
+        if column is None:
+            wire[name] = default
             continue
-        assert isinstance(src, ColumnSource)
-        value = record.values.get(src.column)
+        value = values.get(column)
         if value is None or value == "":
-            value = src.default
-        elif src.codes:
-            table = spec.codes[src.codes]
+            value = default
+        elif table is not None:
             code = str(value)
             if code not in table:
-                raise MappingError(f"{name}: HIS code {code!r} has no mapping in {src.codes}")
+                raise MappingError(f"{name}: HIS code {code!r} has no mapping in {codes}")
             value = table[code]
         wire[name] = value
     for name, src in spec.lists.items():
-        wire[name] = [{src.item_field: str(v)} for v in record.lists.get(name, [])]
+        item = src.item_field
+        wire[name] = [{item: str(v)} for v in record.lists.get(name, [])]
     return wire
+
+
+_Plan = tuple[tuple[str, str | None, Any, dict[str, str] | None, str | None], ...]
+#: id(spec) → (the spec, kept alive so its id is not reused, and its plan)
+_plans: dict[int, tuple[FeedSpec, _Plan]] = {}
+
+
+def _plan(spec: FeedSpec) -> _Plan:
+    """The spec's fields as (wire name, column or None for a constant, default/constant, code table, its name),
+    worked out once per spec rather than once per row."""
+    cached = _plans.get(id(spec))
+    if cached is not None and cached[0] is spec:
+        return cached[1]
+    plan = tuple(
+        (name, None, src.const, None, None) if isinstance(src, ConstSource)
+        else (name, src.column, src.default, spec.codes[src.codes] if src.codes else None, src.codes)
+        for name, src in spec.fields.items()
+    )
+    _plans[id(spec)] = (spec, plan)
+    return plan
