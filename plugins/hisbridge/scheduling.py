@@ -12,10 +12,10 @@ import os
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import yaml
 from airflow.sdk import CronDataIntervalTimetable
 
 from hisbridge import MAPPINGS_DIR
+from hisbridge.pipeline.spec import read_yaml
 
 SHANGHAI = "Asia/Shanghai"
 OWNER = "hisbridge"
@@ -47,7 +47,7 @@ def cron_of(window: str) -> str:
 def feed_window(feed: str) -> str:
     """The ``window`` a feed's YAML names (read as plain YAML: parsing a DAG file stays cheap)."""
     path = MAPPINGS_DIR / f"{feed}.yaml"
-    window = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("window")
+    window = (read_yaml(path) or {}).get("window")
     if not window:
         raise ValueError(f"{path.name} names no window")
     return str(window)
