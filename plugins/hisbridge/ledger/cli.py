@@ -17,7 +17,7 @@ import argparse
 import sys
 from collections import defaultdict
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from hisbridge.db import make_engine
 from hisbridge.ledger import migrate
@@ -63,26 +63,22 @@ def _failures(ledger: Ledger, args: argparse.Namespace) -> int:
 
 
 def _show(ledger: Ledger, args: argparse.Namespace) -> int:
-    t = s.delivery_record
-    with ledger.engine.connect() as conn:
-        rec = conn.execute(select(t).where(t.c.id == args.id)).first()
-        if rec is None:
-            print(f"no record {args.id}")
-            return 1
-        events = conn.execute(select(s.delivery_event).where(s.delivery_event.c.record_id == args.id)
-                              .order_by(s.delivery_event.c.id)).all()
-    r = rec._mapping
+    r = ledger.record(args.id)
+    if r is None:
+        print(f"no record {args.id}")
+        return 1
     print(f"record {r['id']}  feed {r['feed']}  key {r['business_key']}  state {r['state']}  attempts {r['attempts']}")
     print(f"  window {r['window_start']} → {r['window_end']}  content {r['content_hash'][:16]}…  "
           f"correction key {r['correction_key']}")
     print(f"  reason: {mask_text(r['reason'] or '-')}")
     print("  messages:")
     for m in ledger.messages_for(args.id):
-        print(f"    {m['sent_at']}  {m['msgid']}  {m['infno']:6s} {m['purpose']:8s} message {m['outcome']:12s} "
+        print(f"    {m['sent_at']}  {m['msgid']}  {m['operation']:6s} {m['purpose']:8s} message {m['outcome']:12s} "
               f"row {m['row'] or '-':12s} {mask_text(m['err_msg'] or '')}")
     print("  events:")
-    for e in events:
-        print(f"    {e.at}  {e.from_state or '-':>12s} → {e.to_state:12s} by {e.actor}  {mask_text(e.reason or '')}")
+    for e in ledger.events(args.id):
+        print(f"    {e['at']}  {e['from_state'] or '-':>12s} → {e['to_state']:12s} by {e['actor']}  "
+              f"{mask_text(e['reason'] or '')}")
     return 0
 
 
@@ -99,13 +95,10 @@ def _requeue(ledger: Ledger, args: argparse.Namespace) -> int:
           "the next run of their window)")
     if not done:
         return 0
-    t = s.delivery_record
-    with ledger.engine.connect() as conn:
-        windows = conn.execute(select(t.c.feed, t.c.window_start).where(t.c.id.in_(done)).distinct()).all()
     by_feed = defaultdict(list)
-    for feed, start in windows:
-        if start is not None:
-            by_feed[feed].append(start)
+    for window in ledger.record_windows(done):
+        if window["window_start"] is not None:
+            by_feed[window["feed"]].append(window["window_start"])
     for feed, starts in sorted(by_feed.items()):
         # runs are keyed by their window start; the CLI reads a date without offset as UTC, so say +08:00
         first, last = (f"{min(starts):%Y-%m-%dT%H:%M:%S}+08:00", f"{max(starts):%Y-%m-%dT%H:%M:%S}+08:00")

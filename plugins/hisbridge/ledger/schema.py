@@ -66,7 +66,9 @@ delivery_record = Table(
     Column("business_key", String(200), nullable=False),
     Column("platform", String(32), nullable=False),
     Column("state", String(16), nullable=False),
-    Column("content_hash", String(64), nullable=False),
+    Column("content_hash", String(64), nullable=False),  # of the wire payload
+    # of the HIS values and the feed's declaration: a re-run skips an unchanged record without mapping it
+    Column("source_hash", String(64)),
     Column("correction_key", String(200)),
     Column("payload", Text, nullable=False),
     Column("reason", Text),

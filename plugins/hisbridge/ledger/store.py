@@ -81,6 +81,7 @@ class Prior:
     state: str
     content_hash: str
     correction_key: str | None
+    source_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class LedgerItem:
     payload: str
     correction_key: str | None = None
     reason: str | None = None
+    source_hash: str | None = None
 
 
 @dataclass
@@ -185,14 +187,14 @@ class Ledger:
     def priors(self, feed: str, keys: Iterable[str]) -> dict[str, Prior]:
         """What a run needs to decide about ``keys``, in one look-up per chunk."""
         t = s.delivery_record
-        cols = (t.c.business_key, t.c.id, t.c.state, t.c.content_hash, t.c.correction_key)
+        cols = (t.c.business_key, t.c.id, t.c.state, t.c.content_hash, t.c.correction_key, t.c.source_hash)
         keys = list(dict.fromkeys(keys))
         found: dict[str, Prior] = {}
         with self.engine.connect() as conn:
             for part in self._key_parts(keys):
-                for key, rid, state, digest, ck in conn.execute(
+                for key, rid, state, digest, ck, source in conn.execute(
                         select(*cols).where(t.c.feed == feed, self._key_in(t.c.business_key, part))):
-                    found[key] = Prior(rid, state, digest, ck)
+                    found[key] = Prior(rid, state, digest, ck, source)
         return found
 
     def lookup(self, feed: str, keys: Iterable[str]) -> dict[str, RecordState]:
@@ -543,7 +545,8 @@ class Ledger:
         now = self.clock()
         sending = operation is not None
         rows = [{"feed": feed, "business_key": i.business_key, "platform": platform, "state": state,
-                 "content_hash": i.content_hash, "correction_key": i.correction_key, "payload": i.payload,
+                 "content_hash": i.content_hash, "source_hash": i.source_hash, "correction_key": i.correction_key,
+                 "payload": i.payload,
                  "reason": i.reason, "attempts": 1 if sending else 0, "last_msgid": msgid,
                  "last_operation": operation, "window_start": run.window_start, "window_end": run.window_end,
                  "run_id": run.run_id, "first_seen_at": now, "updated_at": now}
@@ -551,6 +554,8 @@ class Ledger:
         stmt = self._insert(t)
         changes = {c: stmt.excluded[c] for c in ("state", "content_hash", "correction_key", "payload", "reason",
                                                  "run_id", "updated_at")}
+        # a record re-sent from the ledger brings no source hash: keep the one its extraction stored
+        changes["source_hash"] = func.coalesce(stmt.excluded.source_hash, t.c.source_hash)
         if sending:
             changes |= {"attempts": t.c.attempts + 1, "last_msgid": stmt.excluded.last_msgid,
                         "last_operation": stmt.excluded.last_operation}
@@ -579,15 +584,17 @@ class Ledger:
         if run.window_start is not None:
             changes += ["window_start", "window_end"]
         assignments = [f"{c} = excluded.{c}" for c in changes]
+        # a record re-sent from the ledger brings no source hash: keep the one its extraction stored
+        assignments.append("source_hash = COALESCE(excluded.source_hash, delivery_record.source_hash)")
         if sending:
             assignments.append("attempts = delivery_record.attempts + 1")
         sql = text(f"""
-            INSERT INTO delivery_record (feed, business_key, platform, state, content_hash, correction_key, payload,
-                reason, attempts, last_msgid, last_operation, window_start, window_end, run_id, first_seen_at,
-                updated_at)
-            SELECT :feed, u.k, :platform, :state, u.h, u.ck, u.p::text, u.r, :attempts, :msgid, :operation,
+            INSERT INTO delivery_record (feed, business_key, platform, state, content_hash, source_hash,
+                correction_key, payload, reason, attempts, last_msgid, last_operation, window_start, window_end,
+                run_id, first_seen_at, updated_at)
+            SELECT :feed, u.k, :platform, :state, u.h, u.s, u.ck, u.p::text, u.r, :attempts, :msgid, :operation,
                    :ws, :we, :run_id, :now, :now
-            FROM json_to_recordset(CAST(:rows AS json)) AS u(k text, h text, ck text, p json, r text)
+            FROM json_to_recordset(CAST(:rows AS json)) AS u(k text, h text, s text, ck text, p json, r text)
             ON CONFLICT (feed, business_key) DO UPDATE SET {", ".join(assignments)}
             RETURNING business_key, id""").bindparams(
             bindparam("ws", type_=DateTime()), bindparam("we", type_=DateTime()),
@@ -596,8 +603,8 @@ class Ledger:
             "feed": feed, "platform": platform, "state": state, "attempts": 1 if sending else 0, "msgid": msgid,
             "operation": operation, "ws": run.window_start, "we": run.window_end, "run_id": run.run_id,
             "now": self.clock(), "rows": orjson.dumps([
-                {"k": i.business_key, "h": i.content_hash, "ck": i.correction_key, "p": orjson.Fragment(i.payload),
-                 "r": i.reason} for i in items]).decode()})
+                {"k": i.business_key, "h": i.content_hash, "s": i.source_hash, "ck": i.correction_key,
+                 "p": orjson.Fragment(i.payload), "r": i.reason} for i in items]).decode()})
         return {key: rid for key, rid in rows}
 
     def _record_events(self, conn: Connection, changes: Sequence[tuple[int, str | None, str, str | None]],

@@ -16,7 +16,6 @@ from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from sqlalchemy import select
 
 from hisbridge.ledger import schema as s
 from hisbridge.ledger.store import Ledger
@@ -73,14 +72,9 @@ def create_ledger_app(ledger_factory: Callable[[], Ledger], dependencies: Sequen
     @app.get("/ledger/records/{record_id}", response_class=HTMLResponse)
     def record(record_id: int) -> HTMLResponse:
         ledger = ledger_factory()
-        t, m = s.delivery_record, s.delivery_message
-        with ledger.engine.connect() as conn:
-            rec = conn.execute(select(t).where(t.c.id == record_id)).first()
-            if rec is None:
-                raise HTTPException(404, "no such record")
-            events = conn.execute(select(s.delivery_event).where(s.delivery_event.c.record_id == record_id)
-                                  .order_by(s.delivery_event.c.id)).all()
-        r = rec._mapping
+        r = ledger.record(record_id)
+        if r is None:
+            raise HTTPException(404, "no such record")
         form = ""
         if current_user is not None and r["state"] in REQUEUEABLE:
             form = (f"<form method=post action='{record_id}/requeue'>重新排队（下次运行其窗口时重发）："
@@ -91,19 +85,16 @@ def create_ledger_app(ledger_factory: Callable[[], Ledger], dependencies: Sequen
                  f"窗口 {r['window_start']} → {r['window_end']}</p>",
                  f"<p>原因：{html.escape(mask_text(r['reason'] or '-'))}</p><h3>报文</h3>"]
         for msg in ledger.messages_for(record_id):
-            with ledger.engine.connect() as conn:
-                full = conn.execute(select(m.c.request, m.c.response, m.c.http_status, m.c.duration_ms)
-                                    .where(m.c.msgid == msg["msgid"])).one()
             parts.append(
-                f"<p><b>{html.escape(msg['msgid'])}</b> {msg['infno']} {msg['purpose']} · {msg['sent_at']} · "
-                f"报文结果 {msg['outcome']} · 本记录 {msg['row'] or '-'} · HTTP {full.http_status} · "
-                f"{full.duration_ms} ms · {html.escape(msg['actor'] or '')}</p>"
-                f"<pre>{html.escape(mask_text(full.request or ''))}</pre>"
-                f"<pre>{html.escape(mask_text(full.response or ''))}</pre>")
+                f"<p><b>{html.escape(msg['msgid'])}</b> {html.escape(msg['operation'])} {msg['purpose']} · "
+                f"{msg['sent_at']} · 报文结果 {msg['outcome']} · 本记录 {msg['row'] or '-'} · "
+                f"HTTP {msg['http_status']} · {msg['duration_ms']} ms · {html.escape(msg['actor'] or '')}</p>"
+                f"<pre>{html.escape(mask_text(msg['request'] or ''))}</pre>"
+                f"<pre>{html.escape(mask_text(msg['response'] or ''))}</pre>")
         parts.append("<h3>状态变更</h3><table><tr><th>时间</th><th>从</th><th>到</th><th>操作人</th><th>说明</th></tr>")
-        parts.extend(f"<tr><td>{e.at}</td><td>{e.from_state or ''}</td><td>{e.to_state}</td>"
-                     f"<td>{html.escape(e.actor)}</td><td>{html.escape(mask_text(e.reason or ''))}</td></tr>"
-                     for e in events)
+        parts.extend(f"<tr><td>{e['at']}</td><td>{e['from_state'] or ''}</td><td>{e['to_state']}</td>"
+                     f"<td>{html.escape(e['actor'] or '')}</td><td>{html.escape(mask_text(e['reason'] or ''))}</td></tr>"
+                     for e in ledger.events(record_id))
         parts.append("</table>")
         return _page(f"台账记录 {record_id}", "".join(parts))
 

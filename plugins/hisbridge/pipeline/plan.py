@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from hisbridge.ledger.schema import ACKNOWLEDGED, ON_PLATFORM, REJECTED, WITHDRAWN
+from hisbridge.ledger.schema import ACKNOWLEDGED, ON_PLATFORM, QUARANTINED, REJECTED, WITHDRAWN
 from hisbridge.ledger.store import Prior
 from hisbridge.pipeline.platform import Correction
 
@@ -85,6 +85,15 @@ class ChunkPlan:
 
 NO_CORRECTION = "the platform offers no correction of a delivered record: check it there, then re-queue"
 NO_TARGET = "no correction key (e.g. 批次号) to correct it with on the platform"
+
+
+def settled(source_hash: str, before: Prior | None) -> Action | None:
+    """A record whose HIS values and feed declaration have not changed since the ledger settled it, in a state
+    that is final for unchanged content, needs no new decision — nor mapping nor validation: a re-run of a
+    delivered window costs an extraction and a look-up."""
+    if before is None or before.source_hash != source_hash:
+        return None
+    return {ACKNOWLEDGED: Action.SKIP, REJECTED: Action.KEEP_REJECTED, QUARANTINED: Action.QUARANTINE}.get(before.state)
 
 
 def plan_chunk(candidates: Sequence[Candidate], prior: Mapping[str, Prior], correction: Correction) -> ChunkPlan:

@@ -13,6 +13,7 @@ docs/adr/0008-platforms-are-plug-ins-and-the-pipeline-plans-before-it-acts.md.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -25,6 +26,7 @@ from datetime import datetime
 from functools import cache, partial
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine
 
 from hisbridge.ledger import schema as ls
@@ -32,7 +34,7 @@ from hisbridge.ledger.store import REUPLOAD, LeaseBusy, Ledger, LedgerItem, Mess
 from hisbridge.pipeline.checks import compile_checks
 from hisbridge.pipeline.extract import SourceRecord, extract_records
 from hisbridge.pipeline.mapping import MappingError, map_record
-from hisbridge.pipeline.plan import Action, Candidate, plan_chunk
+from hisbridge.pipeline.plan import Action, Candidate, plan_chunk, settled
 from hisbridge.pipeline.platform import (
     TRANSIENT_OUTCOMES,
     Capabilities,
@@ -104,6 +106,7 @@ class _Send:
     digest: str
     correction_key: str | None
     counted: bool  # one of this window's records (False: a record re-sent from the ledger)
+    source_hash: str | None = None
 
 
 class _Tally:
@@ -149,6 +152,10 @@ class _FeedRun:
         self.model_cls = sender.model_for(spec)
         self.checks = compile_checks(spec)
         self.personal = tuple(sender.personal_fields(spec))
+        # what a record's source hash also covers: a change of the declaration or the model re-decides every record
+        self.fingerprint = hashlib.sha256(spec.model_dump_json().encode())
+        self.fingerprint.update(orjson.dumps(self.model_cls.model_json_schema(mode="serialization"), default=str))
+        self.sources: dict[str, str] = {}
         # Messages are queued to sender threads so that extraction and validation of what comes next overlap
         # with the wire and the ledger. An ordered platform gets one thread: it sends in queue order.
         self.depth = max(1, settings.in_flight)
@@ -159,10 +166,24 @@ class _FeedRun:
 
     # -- one chunk ----------------------------------------------------------------------------------------
     def process(self, records: list[SourceRecord]) -> None:
-        checked = validate_rows(self.model_cls, self.checks, [self._mapped(r) for r in records])
+        self.sources = {r.key: self._source_hash(r) for r in records}
+        prior = self.ledger.priors(self.spec.feed, self.sources)
+        fresh = []
+        for r in records:
+            action = settled(self.sources[r.key], prior.get(r.key))
+            if action is Action.SKIP:
+                self.tally.final("skipped")
+            elif action is Action.KEEP_REJECTED:
+                self.tally.final(ls.REJECTED)
+            elif action is Action.QUARANTINE:  # still as bad as when its reasons were recorded
+                self.tally.final(ls.QUARANTINED)
+            else:
+                fresh.append(r)
+        if not fresh:
+            return
+        checked = validate_rows(self.model_cls, self.checks, [self._mapped(r) for r in fresh])
         _remember_personal(self.personal, checked)
         by_key = {c.record.key: c for c in checked}
-        prior = self.ledger.priors(self.spec.feed, by_key)
         plan = plan_chunk([self._candidate(c) for c in checked], prior, self.caps.correction)
 
         quarantine = [self._item(by_key[k], "; ".join(by_key[k].reasons)) for k in plan.keys(Action.QUARANTINE)]
@@ -285,7 +306,8 @@ class _FeedRun:
         msgid = self.sender.new_msgid()
         ticket = self.ledger.begin_message(
             feed=spec.feed, platform=spec.platform, operation=operation, purpose="upload", msgid=msgid,
-            items=[LedgerItem(x.key, x.digest, x.text, x.correction_key) for x in group], run=self.run)
+            items=[LedgerItem(x.key, x.digest, x.text, x.correction_key, None, x.source_hash) for x in group],
+            run=self.run)
         result = self.sender.upload(spec, [x.payload for x in group], self.mode, msgid)
         if result.outcome == "refused_by_gateway":
             result.row_states = [ls.PENDING] * len(group)
@@ -354,11 +376,19 @@ class _FeedRun:
         return None if value in (None, "") else str(value)
 
     def _item(self, c: Checked, reason: str | None) -> LedgerItem:
-        return LedgerItem(c.record.key, c.digest or "", c.text or "{}", self._correction_key(c.wire), reason)
+        return LedgerItem(c.record.key, c.digest or "", c.text or "{}", self._correction_key(c.wire), reason,
+                          self.sources.get(c.record.key))
 
     def _send(self, c: Checked) -> _Send:
         assert c.payload is not None and c.text is not None and c.digest is not None
-        return _Send(c.record.key, c.payload, c.text, c.digest, self._correction_key(c.wire), counted=True)
+        return _Send(c.record.key, c.payload, c.text, c.digest, self._correction_key(c.wire), counted=True,
+                     source_hash=self.sources.get(c.record.key))
+
+    def _source_hash(self, record: SourceRecord) -> str:
+        digest = self.fingerprint.copy()
+        digest.update(orjson.dumps(record.values, default=str))
+        digest.update(orjson.dumps(record.lists, default=str))
+        return digest.hexdigest()
 
 
 def batches(items: Sequence[_Send], size: int, identity: Callable[[_Send], Hashable | None]) -> list[list[_Send]]:

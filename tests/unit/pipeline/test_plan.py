@@ -26,6 +26,7 @@ from hisbridge.pipeline.plan import (
     Decision,
     decide,
     plan_chunk,
+    settled,
 )
 from hisbridge.pipeline.platform import Correction
 
@@ -209,3 +210,20 @@ def test_no_siblings_without_a_correction_in_their_batch() -> None:
 def test_siblings_only_under_group_delete(correction: Correction) -> None:
     plan = _plan([_unchanged("k0"), _changed("k1"), _unchanged("k2")], correction)
     assert plan.siblings == {}
+
+
+# -- settled: unchanged HIS values and declaration need no new decision ----------------------------------------
+@pytest.mark.parametrize(("state", "expected"), [
+    (ACKNOWLEDGED, Action.SKIP), (REJECTED, Action.KEEP_REJECTED), (QUARANTINED, Action.QUARANTINE),
+    (UNKNOWN, None), (SENT, None), (PENDING, None), (WITHDRAWN, None),
+])
+def test_a_record_with_an_unchanged_source_keeps_a_final_state_without_being_mapped(state, expected) -> None:
+    before = Prior(id=1, state=state, content_hash=OLD, correction_key=BATCH, source_hash="src")
+    assert settled("src", before) is expected
+
+
+def test_a_changed_source_or_a_new_record_is_decided_anew() -> None:
+    assert settled("src-2", Prior(id=1, state=ACKNOWLEDGED, content_hash=OLD, correction_key=BATCH,
+                                  source_hash="src")) is None
+    assert settled("src", Prior(id=1, state=ACKNOWLEDGED, content_hash=OLD, correction_key=BATCH)) is None
+    assert settled("src", None) is None

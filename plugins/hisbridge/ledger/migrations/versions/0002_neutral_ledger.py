@@ -40,6 +40,8 @@ def upgrade() -> None:
         t.alter_column("correction_key", existing_type=sa.String(100), type_=sa.String(200))
         t.alter_column("last_msgid", existing_type=sa.String(40), type_=MSGID)
         t.alter_column("last_infno", new_column_name="last_operation", existing_type=sa.String(10), type_=OPERATION)
+        # the hash of the HIS values and the feed's declaration: an unchanged record is skipped unmapped
+        t.add_column(sa.Column("source_hash", sa.String(64)))
 
     with op.batch_alter_table("delivery_message") as t:
         t.alter_column("msgid", existing_type=sa.String(40), type_=MSGID, existing_nullable=False)
