@@ -12,26 +12,10 @@
 - **负责人**：hisbridge 医保接口组
 """
 
-from airflow.sdk import BaseOperator, dag
+from airflow.sdk import dag
 
+from hisbridge.operators import HsaSignOutOperator
 from hisbridge.scheduling import day_end, go_live, platform_default_args
-
-
-class HsaSignOutOperator(BaseOperator):
-    """9002 for every open 医保 sign-in of the day its data interval ends in (Asia/Shanghai) and earlier days."""
-
-    def execute(self, context) -> dict[str, int]:
-        from hisbridge.hooks import LedgerHook
-        from hisbridge.ledger.sessions import SessionStore
-        from hisbridge.platforms.hsa.hooks import HsaHook
-        from hisbridge.platforms.hsa.msgid import CounterMsgIds
-        from hisbridge.platforms.hsa.signin import shanghai_day, sign_out_day
-
-        ledger = LedgerHook().ledger
-        msgids = CounterMsgIds(ledger.next_value, ledger.drop_counters)
-        day = shanghai_day(context["data_interval_end"])
-        client = lambda: HsaHook(msgids=msgids).client  # noqa: E731
-        return sign_out_day(SessionStore(ledger.engine), client, day, include_day=True).counts()
 
 
 @dag(dag_id="hsa_sign_out", dag_display_name="医保·日终签退(9002)", doc_md=__doc__, schedule=day_end(),

@@ -95,3 +95,25 @@ class FeedOperator(BaseOperator):
                 f"top reasons {summary.reasons}. Fix the data or mapping, then re-queue (python -m hisbridge ledger)."
             )
         return summary.as_dict()
+
+
+class HsaSignOutOperator(BaseOperator):
+    """9002 for every open 医保 sign-in of the day the data interval ends in (Asia/Shanghai) and of earlier days;
+    each is marked closed in the ledger. Returns the counts for XCom."""
+
+    ui_color = "#eaf0f8"
+
+    def execute(self, context) -> dict[str, int]:
+        from hisbridge.ledger.sessions import SessionStore
+        from hisbridge.platforms.hsa.hooks import HsaHook
+        from hisbridge.platforms.hsa.msgid import CounterMsgIds
+        from hisbridge.platforms.hsa.signin import shanghai_day, sign_out_day
+
+        ledger = LedgerHook().ledger
+        msgids = CounterMsgIds(ledger.next_value, ledger.drop_counters)
+
+        def client():
+            return HsaHook(msgids=msgids).client
+
+        day = shanghai_day(context["data_interval_end"])
+        return sign_out_day(SessionStore(ledger.engine), client, day, include_day=True).counts()
