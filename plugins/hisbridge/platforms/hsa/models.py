@@ -60,9 +60,7 @@ from pydantic import (
     Field,
     ModelWrapValidatorHandler,
     PlainSerializer,
-    SerializerFunctionWrapHandler,
     ValidationError,
-    model_serializer,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -303,10 +301,14 @@ class HsaBody(BaseModel):
                        if not (e["type"] == "missing" and e["loc"][:1] and e["loc"][0] in empty)]
         raise ValidationError.from_exception_data(cls.__name__, errors, hide_input=True)
 
-    @model_serializer(mode="wrap")
-    def _omit_none(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
-        data = handler(self)
-        return {key: value for key, value in data.items() if value is not None}
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        """The wire body: fields without a value are left out (never sent as ``null``), nested bodies too."""
+        kwargs.setdefault("exclude_none", True)
+        return super().model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        kwargs.setdefault("exclude_none", True)
+        return super().model_dump_json(**kwargs)
 
     @classmethod
     def from_row(cls, row: Mapping[str, object]) -> Self:
