@@ -14,11 +14,12 @@ plan does not change with the number of keys.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,9 +39,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from hisbridge.ledger import schema as s
+
+log = logging.getLogger("hisbridge.ledger")
 
 CHUNK = 500
 REUPLOAD = "re-upload after correction"
@@ -161,7 +164,6 @@ class JournalEntry:
     platform_ref: str | None = None
     business_ref: str | None = None
     duration_ms: int | None = None
-    extra: dict = field(default_factory=dict)
 
 
 class Ledger:
@@ -329,7 +331,8 @@ class Ledger:
         return Ticket(message_id, msgid, [ids[i.business_key] for i in items])
 
     def finish_message(self, ticket: Ticket, result: MessageResult, run: RunContext) -> None:
-        """Store the answer, move each record of the message to the state the answer implies, link them."""
+        """Store the answer, move each record of the message to the state the answer implies (one UPDATE per
+        distinct state and reason), link them."""
         now = self.clock()
         m, t = s.delivery_message, s.delivery_record
         message_id = ticket.message_id
@@ -427,6 +430,8 @@ class Ledger:
                 try:
                     conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
                     conn.commit()
+                except DBAPIError:  # the connection died: the lock died with it; keep the block's own error
+                    log.warning("lease %s: connection lost before unlock (the lock went with it)", scope)
                 finally:
                     conn.close()
             return
@@ -479,7 +484,9 @@ class Ledger:
             conn.execute(delete(c).where(c.c.name.like(f"{prefix}%"), c.c.name < below))
 
     def journal(self, entry: JournalEntry) -> int:
-        values = {k: v for k, v in entry.__dict__.items() if k != "extra"}
+        values = dict(entry.__dict__)
+        # stored as UTC: SQLite keeps a zone-aware time's wall clock without its offset
+        values["started_at"] = _aware(entry.started_at).astimezone(UTC)
         with self.engine.begin() as conn:
             return int(conn.execute(insert(s.call_journal).values(**values)).inserted_primary_key[0])
 

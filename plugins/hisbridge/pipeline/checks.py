@@ -3,7 +3,8 @@
 The same checks run nightly as a Great Expectations suite over the day's extract (``hisbridge.quality``), with
 results and Data Docs for ops and auditors; inside a feed run they cost microseconds instead of a GX import and
 a DataFrame per chunk. Semantics follow GX's: a missing value (``None`` or ``""``) fails only ``not_null`` and
-``min_items``; ``regex`` is a search (the YAML's patterns are anchored); list-item checks fail the record when
+``min_items`` (a blank list item is a value);
+``regex`` is a search (the YAML's patterns are anchored); list-item checks fail the record when
 any item fails; a check with ``when`` applies to the rows whose SQL values match.
 """
 
@@ -49,16 +50,17 @@ def _missing(value: Any) -> bool:
     return value is None or value == ""
 
 
-def _value_predicate(check: Check) -> Predicate:
-    """Whether one value passes (missing values pass all but not_null, as in GX)."""
+def _value_predicate(check: Check, missing: Callable[[Any], bool]) -> Predicate:
+    """Whether one value passes (missing values pass all but not_null, as in GX; in_set compares the value
+    itself, so the number 1 is not the text "1")."""
     if check.expect == "not_null":
-        return lambda v: not _missing(v)
+        return lambda v: not missing(v)
     if check.expect == "regex":
         search = re.compile(check.regex or "").search
-        return lambda v: _missing(v) or search(str(v)) is not None
+        return lambda v: missing(v) or search(str(v)) is not None
     if check.expect == "in_set":
         allowed = frozenset(check.values or ())
-        return lambda v: _missing(v) or str(v) in allowed
+        return lambda v: missing(v) or v in allowed
     raise ValueError(f"check on {check.column}: {check.expect} is not a value check")
 
 
@@ -66,9 +68,10 @@ def _row_predicate(check: Check) -> Callable[[Mapping[str, Any]], bool]:
     if check.expect == "min_items":
         least = check.min or 0
         return lambda row: len(row.get(check.column) or ()) >= least
-    ok = _value_predicate(check)
-    if check.item_field is None:
+    if check.item_field is None:  # a row's blank field counts as missing, as the nightly suite reads it
+        ok = _value_predicate(check, _missing)
         column = check.column
         return lambda row: ok(row.get(column))
+    item_ok = _value_predicate(check, lambda v: v is None)  # a blank list item is a value, and a bad one
     list_field, item_field = check.list_field, check.item_field
-    return lambda row: all(ok(item.get(item_field)) for item in row.get(list_field) or ())
+    return lambda row: all(item_ok(item.get(item_field)) for item in row.get(list_field) or ())

@@ -15,7 +15,7 @@ from demo.his.generate import generate
 from hisbridge.db import make_engine
 from hisbridge.ledger.store import Ledger
 from hisbridge.operators import FeedOperator
-from hisbridge.pipeline.deliver import DeliveryHalted
+from hisbridge.pipeline.platform import DeliveryHalted
 from simulators.hsa.faults import FaultRule
 from simulators.hsa.server import SimServer
 from simulators.hsa.state import SimState

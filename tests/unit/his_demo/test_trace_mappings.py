@@ -8,6 +8,7 @@ from sqlglot import ErrorLevel
 
 from demo.his import refdata
 from hisbridge.pipeline.spec import load_feed_spec
+from hisbridge.platforms.hsa.feeds import HsaFeedOptions
 
 # Wire fields in spec order, written out from hsa.md §4.8 (independently of the typed models).
 SPEC_FIELDS = {
@@ -63,7 +64,9 @@ def test_every_spec_field_is_mapped_in_spec_order(feed: str) -> None:
 def test_transactions_and_correction(feed: str) -> None:
     spec = load_feed_spec(feed)
     single, batch, inv_data_type = TXN[feed]
-    assert (spec.txn.single, spec.txn.batch, spec.txn.delete, spec.txn.inv_data_type) == (
+    options = spec.platform_options
+    assert spec.platform == "hsa" and isinstance(options, HsaFeedOptions)
+    assert (options.single, options.batch, options.delete, options.inv_data_type) == (
         single,
         batch,
         "3507",

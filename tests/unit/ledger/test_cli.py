@@ -15,7 +15,7 @@ import hisbridge.__main__ as entry
 from hisbridge.db import make_engine
 from hisbridge.ledger import schema as s
 from hisbridge.ledger.cli import main
-from hisbridge.ledger.store import Ledger, LedgerItem, MessageResult, RunContext
+from hisbridge.ledger.store import Ledger, LedgerItem, MessageResult, RunContext, dumps
 
 SALE, PURCHASE = "hsa_trace_sale", "hsa_trace_purchase"
 # The pipeline stores windows as naive Asia/Shanghai wall-clock times (operators.local_naive).
@@ -30,23 +30,23 @@ PII_REASON = f"患者身份证号{ID_NUMBER}与联系电话{MOBILE}不符"
 
 
 def _item(key: str, reason: str | None = None) -> LedgerItem:
-    return LedgerItem(key, f"hash-{key}".ljust(64, "0"), {"key": key}, correction_key="B1", reason=reason)
+    return LedgerItem(key, f"hash-{key}".ljust(64, "0"), dumps({"key": key}), correction_key="B1", reason=reason)
 
 
 def build(url: str) -> dict[str, int]:
     """Records in every failure state plus acknowledged ones, in two feeds; returns business key → record id."""
     ledger = Ledger(make_engine(url))
     ledger.ensure_schema()
-    mid = ledger.begin_message(feed=SALE, platform="hsa", infno="3505A", purpose="upload", msgid=MSGID,
-                               items=[_item("S-ack"), _item("S-rej")], run=RUN, request={"infno": "3505A"})
-    ledger.finish_message(mid, MessageResult(
-        outcome="partial", row_states=[s.ACKNOWLEDGED, s.REJECTED], row_errors=[None, REFUSAL], infcode=0,
-        http_status=200, request={"infno": "3505A", "input": {"selinfoDetail": [{"mdtrt_sn": "S-ack"}]}},
+    ticket = ledger.begin_message(feed=SALE, platform="hsa", operation="3505A", purpose="upload", msgid=MSGID,
+                                  items=[_item("S-ack"), _item("S-rej")], run=RUN)
+    ledger.finish_message(ticket, MessageResult(
+        outcome="partial", row_states=[s.ACKNOWLEDGED, s.REJECTED], row_errors=[None, REFUSAL], platform_code="0",
+        http_status=200, request=dumps({"infno": "3505A", "input": {"selinfoDetail": [{"mdtrt_sn": "S-ack"}]}}),
         response='{"infcode": 0, "output": {"retRslt": [1, 0]}}', duration_ms=42), RUN)
-    mid = ledger.begin_message(feed=SALE, platform="hsa", infno="3505A", purpose="upload",
-                               msgid="H36010000001202611240806010002", items=[_item("S-unk")], run=RUN)
-    ledger.finish_message(mid, MessageResult(outcome="unknown", row_states=[s.UNKNOWN],
-                                             row_errors=["read timeout after 30 s"]), RUN)
+    ticket = ledger.begin_message(feed=SALE, platform="hsa", operation="3505A", purpose="upload",
+                                  msgid="H36010000001202611240806010002", items=[_item("S-unk")], run=RUN)
+    ledger.finish_message(ticket, MessageResult(outcome="unknown", row_states=[s.UNKNOWN],
+                                                row_errors=["read timeout after 30 s"]), RUN)
     ledger.settle(SALE, "hsa", [_item("S-quar", PII_REASON)], s.QUARANTINED, RUN)
     ledger.settle(PURCHASE, "hsa", [_item("P-quar", "批号为空")], s.QUARANTINED, LATER)
     ledger.settle(PURCHASE, "hsa", [_item("P-ack")], s.ACKNOWLEDGED, LATER)

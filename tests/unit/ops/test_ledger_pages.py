@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from hisbridge.db import make_engine
 from hisbridge.ledger import schema as s
-from hisbridge.ledger.store import Ledger, LedgerItem, MessageResult, RunContext
+from hisbridge.ledger.store import Ledger, LedgerItem, MessageResult, RunContext, dumps
 from hisbridge.ops.ledger_pages import STATE_NAMES, create_ledger_app
 
 SALE, PURCHASE = "hsa_trace_sale", "hsa_trace_purchase"
@@ -29,22 +29,23 @@ REFUSAL = "追溯码已被其他机构销售"
 
 
 def _item(key: str, reason: str | None = None) -> LedgerItem:
-    return LedgerItem(key, f"hash-{key}".ljust(64, "0"), {"key": key}, reason=reason)
+    return LedgerItem(key, f"hash-{key}".ljust(64, "0"), dumps({"key": key}), reason=reason)
 
 
 @pytest.fixture
 def ledger(sqlite_url) -> Ledger:
     ledger = Ledger(make_engine(sqlite_url))
     ledger.ensure_schema()
-    mid = ledger.begin_message(feed=SALE, platform="hsa", infno="3505A", purpose="upload", msgid=MSGID,
-                               items=[_item("S-ack"), _item("S-rej")], run=RUN, request=REQUEST)
-    ledger.finish_message(mid, MessageResult(outcome="partial", row_states=[s.ACKNOWLEDGED, s.REJECTED],
-                                             row_errors=[None, REFUSAL], infcode=0, http_status=200,
-                                             response=RESPONSE, duration_ms=42), RUN)
-    mid = ledger.begin_message(feed=SALE, platform="hsa", infno="3505A", purpose="upload",
-                               msgid="H36010000001202611240806010002", items=[_item("S-unk")], run=RUN)
-    ledger.finish_message(mid, MessageResult(outcome="unknown", row_states=[s.UNKNOWN],
-                                             row_errors=["read timeout after 30 s"]), RUN)
+    ticket = ledger.begin_message(feed=SALE, platform="hsa", operation="3505A", purpose="upload", msgid=MSGID,
+                                  items=[_item("S-ack"), _item("S-rej")], run=RUN)
+    ledger.finish_message(ticket, MessageResult(outcome="partial", row_states=[s.ACKNOWLEDGED, s.REJECTED],
+                                                row_errors=[None, REFUSAL], platform_code="0", http_status=200,
+                                                request=json.dumps(REQUEST, ensure_ascii=False),
+                                                response=RESPONSE, duration_ms=42), RUN)
+    ticket = ledger.begin_message(feed=SALE, platform="hsa", operation="3505A", purpose="upload",
+                                  msgid="H36010000001202611240806010002", items=[_item("S-unk")], run=RUN)
+    ledger.finish_message(ticket, MessageResult(outcome="unknown", row_states=[s.UNKNOWN],
+                                                row_errors=["read timeout after 30 s"]), RUN)
     ledger.settle(SALE, "hsa", [_item("S-quar", f"身份证号{CERTNO}校验位错误")], s.QUARANTINED, RUN)
     ledger.settle(PURCHASE, "hsa", [_item("P-ack")], s.ACKNOWLEDGED, RUN)
     ledger.settle(PURCHASE, "hsa", [_item("P-quar", "批号为空")], s.QUARANTINED, RUN)

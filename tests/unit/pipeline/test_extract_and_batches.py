@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import text
 
 from hisbridge.db import make_engine
-from hisbridge.pipeline.deliver import batches
 from hisbridge.pipeline.extract import extract_records
+from hisbridge.pipeline.platform import Capabilities
+from hisbridge.pipeline.run import batches
 from hisbridge.pipeline.spec import FeedSpec
 
 SQL = """SELECT id, name, code, voided FROM item WHERE at >= :window_start AND at < :window_end ORDER BY id, code"""
@@ -20,7 +21,8 @@ def _spec(tmp_path) -> FeedSpec:
     path = tmp_path / "t.sql"
     path.write_text(SQL, encoding="utf-8")
     return FeedSpec.model_validate({
-        "feed": "t_feed", "title": "测试", "platform": "hsa", "sql": str(path), "txn": {"single": "3505"},
+        "feed": "t_feed", "title": "测试", "platform": "hsa", "window": "daily", "sql": str(path),
+        "options": {"single": "3505"},
         "business_key": ["id"], "voided_column": "voided", "fields": {"memo": "name"},
         "lists": {"drugtracinfo": {"column": "code", "item_field": "drug_trac_codg"}},
     })
@@ -61,7 +63,8 @@ def test_missing_columns_are_reported_before_anything_is_sent(tmp_path) -> None:
 
 def test_batches_split_by_size_and_keep_twins_apart() -> None:
     items = ["a", "b", "a", "c", "a", "d"]
-    out = batches(items, "batch", 3, identity=lambda x: x)
+    out = batches(items, 3, lambda x: x)
     assert sorted(x for b in out for x in b) == sorted(items)
     assert all(len(b) <= 3 and len(set(b)) == len(b) for b in out)
-    assert batches(items, "single", 3) == [[x] for x in items]
+    size = Capabilities(modes=("batch", "single"), max_batch=10).batch_size("single", 3)  # single mode …
+    assert batches(items, size, lambda x: x) == [[x] for x in items]  # … one record per message

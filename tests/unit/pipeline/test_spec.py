@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from hisbridge import MAPPINGS_DIR
 from hisbridge.pipeline.spec import ColumnSource, ConstSource, FeedSpec, all_feed_ids, load_feed_spec
 from hisbridge.platforms.hsa import catalogue
+from hisbridge.platforms.hsa.feeds import HsaFeedOptions
 
 FEEDS = all_feed_ids()
 
@@ -21,11 +22,13 @@ def test_every_traceability_feed_is_declared() -> None:
 @pytest.mark.parametrize("feed", FEEDS)
 def test_feed_declaration_is_valid_and_names_every_field_of_its_model(feed) -> None:
     spec = load_feed_spec(feed)
-    model = catalogue.get(spec.txn.single).body
+    options = spec.platform_options
+    assert isinstance(options, HsaFeedOptions)
+    model = catalogue.get(options.single).body
     declared = set(spec.fields) | set(spec.lists)
     assert declared == set(model.model_fields), "every wire field named by the spec is mapped, no more"
-    assert catalogue.get(spec.txn.batch).many
-    assert spec.txn.delete == "3507" and spec.correction_key == "fixmedins_bchno"
+    assert catalogue.get(options.batch).many
+    assert options.delete == "3507" and spec.correction_key == "fixmedins_bchno"
 
 
 def _base() -> dict:
@@ -45,7 +48,6 @@ def test_string_field_is_shorthand_for_a_column() -> None:
         (lambda d: d.update(correction_key="not_a_field"), "correction_key"),
         (lambda d: d["checks"].append({"column": "ghost", "expect": "not_null", "reason": "x"}), "unknown wire field"),
         (lambda d: d["checks"].append({"column": "memo", "expect": "regex", "reason": "x"}), "needs a regex"),
-        (lambda d: d.update(platform="fax"), "platform"),
         (lambda d: d["checks"].append({"column": "memo", "expect": "not_null", "reason": "x",
                                        "when": {"rx_flag": "1"}}), "'when' names SQL columns"),
         (lambda d: d.update(surprise=1), "surprise"),
@@ -56,6 +58,46 @@ def test_mistakes_in_a_declaration_are_refused_with_a_reason(change, message) ->
     change(data)
     with pytest.raises(ValidationError, match=message):
         FeedSpec.model_validate(data)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(platform="fax"), "unknown platform 'fax'"),
+        (lambda d: d["options"].update(single="9999"), "feed hsa_trace_sale: options for platform 'hsa'"),
+        (lambda d: d["options"].update(batch="3501A"), "3501A is not the batch variant of 3505"),
+        (lambda d: d["options"].pop("inv_data_type"), "a delete transaction needs inv_data_type"),
+        (lambda d: d["options"].update(surprise=1), "surprise"),
+    ],
+    ids=["unknown platform", "unknown transaction", "batch of another", "delete without type", "unknown option"],
+)
+def test_a_platform_or_options_it_cannot_read_are_refused_when_the_feed_is_loaded(tmp_path, change,
+                                                                                  message) -> None:
+    """``platform`` and ``options`` are read by the platform (the registry), not by FeedSpec itself."""
+    data = _base()
+    change(data)
+    FeedSpec.model_validate(data)  # the declaration's own shape is fine …
+    (tmp_path / "hsa_trace_sale.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match=message):  # … the platform refuses it when the feed is loaded
+        load_feed_spec("hsa_trace_sale", mappings_dir=tmp_path)
+    with pytest.raises(ValueError, match=message):
+        FeedSpec.model_validate(data).platform_options  # noqa: B018 - the property validates
+
+
+def test_an_unknown_transaction_in_the_options_is_refused_when_the_feed_is_loaded(tmp_path) -> None:
+    data = _base()
+    data["options"]["single"] = "9999"
+    (tmp_path / "hsa_trace_sale.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match="feed hsa_trace_sale: .*unknown 医保 transaction .9999."):
+        load_feed_spec("hsa_trace_sale", mappings_dir=tmp_path)
+
+
+def test_a_window_must_be_one_the_scheduler_understands() -> None:
+    for window in ("5m", "1h", "daily", "cron: 0 2 * * *"):
+        assert FeedSpec.model_validate(_base() | {"window": window}).window == window
+    for window in ("5 minutes", "weekly", "", "cron:"):
+        with pytest.raises(ValidationError, match="window"):
+            FeedSpec.model_validate(_base() | {"window": window})
 
 
 def test_a_declaration_must_match_its_file_name(tmp_path) -> None:

@@ -37,8 +37,8 @@ class HsaFeedOptions(BaseModel):
     @model_validator(mode="after")
     def _known(self) -> Self:
         for infno in (self.single, self.batch, self.delete):
-            if infno is not None:
-                catalogue.get(infno)  # UnknownTransaction names the known ones
+            if infno is not None and infno not in catalogue.CATALOGUE:
+                raise ValueError(f"unknown 医保 transaction {infno!r}; the catalogue knows {', '.join(catalogue.CATALOGUE)}")
         if self.batch and catalogue.get(self.batch).single != self.single:
             raise ValueError(f"{self.batch} is not the batch variant of {self.single}")
         if self.delete and not self.inv_data_type:
