@@ -163,6 +163,8 @@ class _FeedRun:
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"send-{spec.feed}")
         self.stop = threading.Event()  # set by the first transient fault: queued messages are then not sent
         self.in_flight: deque[tuple[FeedSpec, list[_Send], Future[tuple[Ticket, MessageResult] | None]]] = deque()
+        self.recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"record-{spec.feed}")
+        self.recording: deque[Future[None]] = deque()
 
     # -- one chunk ----------------------------------------------------------------------------------------
     def process(self, records: list[SourceRecord]) -> None:
@@ -311,9 +313,11 @@ class _FeedRun:
         result = self.sender.upload(spec, [x.payload for x in group], self.mode, msgid)
         if result.outcome == "refused_by_gateway":
             result.row_states = [ls.PENDING] * len(group)
-        self.ledger.finish_message(ticket, result, self.run)
         if result.outcome in TRANSIENT_OUTCOMES or result.outcome == "refused_by_gateway":
             self.stop.set()
+        # The answer is recorded by its own thread while this one sends the next message; until it is, the
+        # message stays in_flight and its records sent — what a crash would leave, and resolve, anyway.
+        self.recording.append(self.recorder.submit(self.ledger.finish_message, ticket, result, self.run))
         return ticket, result
 
     def _collect_one(self) -> None:
@@ -333,8 +337,18 @@ class _FeedRun:
             self._halt(result, ticket.msgid)
 
     def drain(self) -> None:
+        """Every queued message sent and its answer recorded."""
         while self.in_flight:
             self._collect_one()
+        while self.recording:
+            self.recording.popleft().result()
+
+    def close(self) -> None:
+        try:
+            self.drain()
+        finally:
+            self.pool.shutdown(wait=True)
+            self.recorder.shutdown(wait=True)
 
     def _not_sent(self, spec: FeedSpec, group: list[_Send]) -> None:
         items = [LedgerItem(x.key, x.digest, x.text, x.correction_key, "not sent: run halted") for x in group]
@@ -456,8 +470,7 @@ def run_feed(spec: FeedSpec, his: Engine, ledger: Ledger, sender: Sender, window
                     summary.selected += len(chunk)
                     feed_run.process(chunk)
             finally:
-                feed_run.drain()
-                feed_run.pool.shutdown(wait=True)
+                feed_run.close()
     except LeaseBusy as exc:
         raise DeliveryHalted(f"{spec.feed}: {exc}") from None
     if tally.states[ls.ACKNOWLEDGED] + tally.states[ls.QUARANTINED] > 20_000:
