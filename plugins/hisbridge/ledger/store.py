@@ -297,13 +297,7 @@ class Ledger:
 
     def messages(self, feed: str | None = None, operation: str | None = None, limit: int = 1000) -> list[dict]:
         m = s.delivery_message
-        q = select(m).order_by(m.c.id).limit(limit)
-        if feed:
-            q = q.where(m.c.feed == feed)
-        if operation:
-            q = q.where(m.c.operation == operation)
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(q)]
+        return self._rows(m, m.c.id, limit, feed=feed, operation=operation)
 
     # -- writes --------------------------------------------------------------------------------------------
     def settle(self, feed: str, platform: str, items: Sequence[LedgerItem], state: str, run: RunContext, *,
@@ -493,15 +487,18 @@ class Ledger:
     def journal_entries(self, platform: str | None = None, business_ref: str | None = None,
                         limit: int = 200) -> list[dict]:
         j = s.call_journal
-        q = select(j).order_by(j.c.id.desc()).limit(limit)
-        if platform:
-            q = q.where(j.c.platform == platform)
-        if business_ref:
-            q = q.where(j.c.business_ref == business_ref)
+        return self._rows(j, j.c.id.desc(), limit, platform=platform, business_ref=business_ref)
+
+    # -- internals -----------------------------------------------------------------------------------------
+    def _rows(self, table, order, limit: int, **equal: str | None) -> list[dict]:
+        """Rows of ``table`` whose columns equal the given values (``None``: any), in ``order``."""
+        q = select(table).order_by(order).limit(limit)
+        for column, value in equal.items():
+            if value:
+                q = q.where(table.c[column] == value)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
 
-    # -- internals -----------------------------------------------------------------------------------------
     def _insert(self, table):
         return (postgresql.insert if self._pg else sqlite.insert)(table)
 
