@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -171,6 +172,7 @@ class Ledger:
         self.engine = engine
         self.clock = clock
         self._pg = engine.dialect.name == "postgresql"
+        self._tx = threading.local()  # the transaction a msgid factory runs in, per sending thread
 
     # -- schema --------------------------------------------------------------------------------------------
     def ensure_schema(self) -> None:
@@ -312,10 +314,20 @@ class Ledger:
             self._record_events(conn, [(ids[i.business_key], before.get(i.business_key), state, i.reason)
                                        for i in items], run, msgid)
 
-    def begin_message(self, *, feed: str, platform: str, operation: str, purpose: str, msgid: str,
-                      items: Sequence[LedgerItem], run: RunContext) -> Ticket:
-        """Record that ``msgid`` is about to carry ``items``; they go to ``sent`` before anything leaves."""
+    def begin_message(self, *, feed: str, platform: str, operation: str, purpose: str,
+                      msgid: str | Callable[[], str], items: Sequence[LedgerItem], run: RunContext) -> Ticket:
+        """Record that a message is about to carry ``items``; they go to ``sent`` before anything leaves.
+
+        ``msgid`` may be the platform's msgid factory: it is then called inside this transaction, so counters it
+        takes with :meth:`next_value` are allocated in the same commit as the message they name.
+        """
         with self.engine.begin() as conn:
+            if callable(msgid):
+                self._tx.conn = conn
+                try:
+                    msgid = msgid()
+                finally:
+                    self._tx.conn = None
             message_id = conn.execute(insert(s.delivery_message).values(
                 msgid=msgid, feed=feed, platform=platform, operation=operation, purpose=purpose,
                 record_count=len(items), outcome="in_flight", run_id=run.run_id, actor=run.who,
@@ -468,6 +480,9 @@ class Ledger:
         c = s.sequence_counter
         stmt = self._insert(c).values(name=name, value=count)
         stmt = stmt.on_conflict_do_update(index_elements=[c.c.name], set_={"value": c.c.value + count})
+        joined = getattr(self._tx, "conn", None)  # inside begin_message: join its transaction
+        if joined is not None:
+            return int(joined.execute(stmt.returning(c.c.value)).scalar_one())
         with self.engine.begin() as conn:
             return int(conn.execute(stmt.returning(c.c.value)).scalar_one())
 

@@ -305,12 +305,11 @@ class _FeedRun:
                       operation: str) -> tuple[Ticket, MessageResult] | None:
         if self.stop.is_set():
             return None
-        msgid = self.sender.new_msgid()
         ticket = self.ledger.begin_message(
-            feed=spec.feed, platform=spec.platform, operation=operation, purpose="upload", msgid=msgid,
+            feed=spec.feed, platform=spec.platform, operation=operation, purpose="upload", msgid=self.sender.new_msgid,
             items=[LedgerItem(x.key, x.digest, x.text, x.correction_key, None, x.source_hash) for x in group],
             run=self.run)
-        result = self.sender.upload(spec, [x.payload for x in group], self.mode, msgid)
+        result = self.sender.upload(spec, [x.payload for x in group], self.mode, ticket.msgid)
         if result.outcome == "refused_by_gateway":
             result.row_states = [ls.PENDING] * len(group)
         if result.outcome in TRANSIENT_OUTCOMES or result.outcome == "refused_by_gateway":
@@ -358,13 +357,12 @@ class _FeedRun:
     # -- helpers ------------------------------------------------------------------------------------------
     def _message(self, spec: FeedSpec, items: list[LedgerItem], *, purpose: str, operation: str,
                  call: Callable[[str], MessageResult]) -> tuple[MessageResult, str]:
-        msgid = self.sender.new_msgid()
         ticket = self.ledger.begin_message(feed=spec.feed, platform=spec.platform, operation=operation,
-                                           purpose=purpose, msgid=msgid, items=items, run=self.run)
-        result = call(msgid)
+                                           purpose=purpose, msgid=self.sender.new_msgid, items=items, run=self.run)
+        result = call(ticket.msgid)
         self.ledger.finish_message(ticket, result, self.run)
         self.tally.messages += 1
-        return result, msgid
+        return result, ticket.msgid
 
     def _halt(self, result: MessageResult, msgid: str) -> None:
         if not self.halted:

@@ -414,3 +414,24 @@ def test_lease_on_sqlite_is_a_row_that_a_second_holder_waits_for(sqlite_url) -> 
             assert conn.execute(select(func.count()).select_from(s.feed_lease)).scalar_one() == 1
     with ledger.lease("scope", "run-2", wait_s=0):
         pass
+
+
+def test_a_msgid_factory_takes_its_counter_in_the_same_transaction_as_the_message(ledger: Ledger) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    run = RunContext("r")
+    ledger.begin_message(feed="f", platform="p", operation="op", purpose="upload", msgid="M-1", items=[], run=run)
+
+    def reused_msgid() -> str:
+        ledger.next_value("msgid-counter")
+        return "M-1"  # already in the ledger: the message insert fails
+
+    with pytest.raises(IntegrityError):
+        ledger.begin_message(feed="f", platform="p", operation="op", purpose="upload", msgid=reused_msgid,
+                             items=_items("k1"), run=run)
+    # the failed message took no number: the counter rolled back with it
+    assert ledger.next_value("msgid-counter") == 1
+    ticket = ledger.begin_message(feed="f", platform="p", operation="op", purpose="upload",
+                                  msgid=lambda: f"M-{ledger.next_value('msgid-counter') + 1}", items=_items("k1"),
+                                  run=run)
+    assert ticket.msgid == "M-3" and ledger.message("M-3")["record_count"] == 1
