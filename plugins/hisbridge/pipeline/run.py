@@ -163,6 +163,7 @@ class _FeedRun:
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"send-{spec.feed}")
         self.stop = threading.Event()  # set by the first transient fault: queued messages are then not sent
         self.in_flight: deque[tuple[FeedSpec, list[_Send], Future[tuple[Ticket, MessageResult] | None]]] = deque()
+        self.beginner = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"begin-{spec.feed}")
         self.recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"record-{spec.feed}")
         self.recording: deque[Future[None]] = deque()
 
@@ -298,17 +299,31 @@ class _FeedRun:
             self._not_sent(spec, group)
             return
         operation = self.sender.operation(spec, self.mode)
-        future = self.pool.submit(self._send_message, spec, group, operation)
+        # three stages, each in queue order: record the message as leaving, send it, record the answer — so the
+        # next message is written to the ledger while this one is on the wire. A crash leaves every message
+        # recorded but unanswered (up to the queue's depth) in_flight: all are resolved as unknown outcomes.
+        begun = self.beginner.submit(self._begin_message, spec, group, operation)
+        future = self.pool.submit(self._send_message, spec, group, begun)
         self.in_flight.append((spec, group, future))
 
-    def _send_message(self, spec: FeedSpec, group: list[_Send],
-                      operation: str) -> tuple[Ticket, MessageResult] | None:
+    def _begin_message(self, spec: FeedSpec, group: list[_Send], operation: str) -> Ticket | None:
         if self.stop.is_set():
             return None
-        ticket = self.ledger.begin_message(
+        return self.ledger.begin_message(
             feed=spec.feed, platform=spec.platform, operation=operation, purpose="upload", msgid=self.sender.new_msgid,
             items=[LedgerItem(x.key, x.digest, x.text, x.correction_key, None, x.source_hash) for x in group],
             run=self.run)
+
+    def _send_message(self, spec: FeedSpec, group: list[_Send],
+                      begun: Future[Ticket | None]) -> tuple[Ticket, MessageResult] | None:
+        ticket = begun.result()
+        if ticket is None:
+            return None
+        if self.stop.is_set():  # recorded as leaving, but an earlier message halted the run: it never left
+            reason = "not sent: run halted"
+            unsent = MessageResult("not_sent", [ls.PENDING] * len(group), [reason] * len(group), err_msg=reason)
+            self.recording.append(self.recorder.submit(self.ledger.finish_message, ticket, unsent, self.run))
+            return None
         result = self.sender.upload(spec, [x.payload for x in group], self.mode, ticket.msgid)
         if result.outcome == "refused_by_gateway":
             result.row_states = [ls.PENDING] * len(group)
@@ -347,6 +362,7 @@ class _FeedRun:
             self.drain()
         finally:
             self.pool.shutdown(wait=True)
+            self.beginner.shutdown(wait=True)
             self.recorder.shutdown(wait=True)
 
     def _not_sent(self, spec: FeedSpec, group: list[_Send]) -> None:

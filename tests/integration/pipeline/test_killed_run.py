@@ -66,16 +66,19 @@ def test_a_killed_run_frees_its_lease_and_its_in_flight_message_is_resolved(fres
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
     sim.faults.clear()
+    # the message on the wire, and those queued behind it that were already recorded as leaving (the ledger
+    # cannot tell which of them left: all are uncertain)
     stuck = [m for m in ledger.messages("hsa_trace_sale") if m["outcome"] == "in_flight"]
-    assert len(stuck) == 1
-    assert ledger.counts("hsa_trace_sale")["hsa_trace_sale"][ls.SENT] == 25
+    assert 1 <= len(stuck) <= 4
+    assert ledger.counts("hsa_trace_sale")["hsa_trace_sale"][ls.SENT] == sum(m["record_count"] for m in stuck)
 
     started = time.monotonic()
     summary = run("hsa_trace_sale", fresh_his, ledger, make_sender(sim, ledger), run_id="retry", lease_wait_s=5)
 
     assert time.monotonic() - started < 60, "the retry did not wait for the dead holder's lease"
-    assert summary.in_flight_resolved == 1 and summary.halted is None
-    resolved = ledger.message(stuck[0]["msgid"])
-    assert resolved["outcome"] == "unknown" and "died" in resolved["err_msg"]
+    assert summary.in_flight_resolved == len(stuck) and summary.halted is None
+    for message in stuck:
+        resolved = ledger.message(message["msgid"])
+        assert resolved["outcome"] == "unknown" and "died" in resolved["err_msg"]
     assert ledger.counts("hsa_trace_sale")["hsa_trace_sale"].get(ls.SENT, 0) == 0
     _assert_platform_is_the_ledger(sim, ledger)
