@@ -107,10 +107,8 @@ def test_without_a_store_every_client_signs_in_as_before(sim, msgids) -> None:
     assert len(sign_ins(sim)) == 2 and a.sign_no != b.sign_no
 
 
-def test_four_threads_with_their_own_client_and_store_make_one_sign_in_on_postgres(
-    sim, pg_url, msgids
-) -> None:
-    clients = [new_client(sim, new_store(pg_url), msgids) for _ in range(4)]
+def call_at_once(clients: list[HsaClient]) -> list[BaseException]:
+    """Each client sends one 3501 from its own thread, all released together; the errors raised."""
     start = threading.Barrier(len(clients))
     errors: list[BaseException] = []
 
@@ -118,7 +116,7 @@ def test_four_threads_with_their_own_client_and_store_make_one_sign_in_on_postgr
         start.wait()
         try:
             client.call("3501", inv_row())
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # noqa: BLE001 - returned to the test
             errors.append(exc)
 
     threads = [threading.Thread(target=task, args=(c,)) for c in clients]
@@ -126,7 +124,14 @@ def test_four_threads_with_their_own_client_and_store_make_one_sign_in_on_postgr
         th.start()
     for th in threads:
         th.join(60)
-    assert not errors
+    return errors
+
+
+def test_four_threads_with_their_own_client_and_store_make_one_sign_in_on_postgres(
+    sim, pg_url, msgids
+) -> None:
+    clients = [new_client(sim, new_store(pg_url), msgids) for _ in range(4)]
+    assert call_at_once(clients) == []
     assert len(sign_ins(sim)) == 1
     assert len({c.sign_no for c in clients}) == 1
     assert [e["outcome"] for e in journal(sim, "3501")] == ["success"] * 4
@@ -156,22 +161,7 @@ def test_two_tasks_noticing_the_expiry_at_once_renew_it_once_on_postgres(sim, pg
     for client in clients:
         client.call("3501", inv_row())
     expire_all(sim)
-    start = threading.Barrier(len(clients))
-    errors: list[BaseException] = []
-
-    def task(client: HsaClient) -> None:
-        start.wait()
-        try:
-            client.call("3501", inv_row())
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=task, args=(c,)) for c in clients]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(60)
-    assert not errors
+    assert call_at_once(clients) == []
     assert len(sign_ins(sim)) == 2  # the first of the day and one renewal
     assert clients[0].sign_no == clients[1].sign_no
 
