@@ -52,6 +52,10 @@ log = logging.getLogger("hisbridge.pipeline")
 FINAL_STATES = (ls.ACKNOWLEDGED, ls.REJECTED, ls.QUARANTINED, ls.UNKNOWN, "skipped", ls.WITHDRAWN, ls.PENDING)
 
 
+#: a message recorded as leaving that a halt kept from leaving (recorded as not_sent, its records pending)
+RECORDED_UNSENT = "recorded-unsent"
+
+
 @dataclass(frozen=True)
 class RunSettings:
     """How one run goes about its window (the window itself is the run's input)."""
@@ -162,7 +166,7 @@ class _FeedRun:
         workers = 1 if caps.ordered else max(1, min(self.depth, caps.max_in_flight))
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"send-{spec.feed}")
         self.stop = threading.Event()  # set by the first transient fault: queued messages are then not sent
-        self.in_flight: deque[tuple[FeedSpec, list[_Send], Future[tuple[Ticket, MessageResult] | None]]] = deque()
+        self.in_flight: deque[tuple[FeedSpec, list[_Send], Future[tuple[Ticket, MessageResult] | str | None]]] = deque()
         self.beginner = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"begin-{spec.feed}")
         self.recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"record-{spec.feed}")
         self.recording: deque[Future[None]] = deque()
@@ -315,7 +319,7 @@ class _FeedRun:
             run=self.run)
 
     def _send_message(self, spec: FeedSpec, group: list[_Send],
-                      begun: Future[Ticket | None]) -> tuple[Ticket, MessageResult] | None:
+                      begun: Future[Ticket | None]) -> tuple[Ticket, MessageResult] | str | None:
         ticket = begun.result()
         if ticket is None:
             return None
@@ -323,7 +327,7 @@ class _FeedRun:
             reason = "not sent: run halted"
             unsent = MessageResult("not_sent", [ls.PENDING] * len(group), [reason] * len(group), err_msg=reason)
             self.recording.append(self.recorder.submit(self.ledger.finish_message, ticket, unsent, self.run))
-            return None
+            return RECORDED_UNSENT
         result = self.sender.upload(spec, [x.payload for x in group], self.mode, ticket.msgid)
         if result.outcome == "refused_by_gateway":
             result.row_states = [ls.PENDING] * len(group)
@@ -337,8 +341,11 @@ class _FeedRun:
     def _collect_one(self) -> None:
         spec, group, future = self.in_flight.popleft()
         answered = future.result()
-        if answered is None:  # queued behind a message that halted the run
+        if answered is None:  # queued behind a message that halted the run, never recorded
             self._not_sent(spec, group)
+            return
+        if answered == RECORDED_UNSENT:  # its records are already back to pending, by its answer
+            self.tally.final(ls.PENDING, sum(1 for x in group if x.counted))
             return
         ticket, result = answered
         self.tally.messages += 1

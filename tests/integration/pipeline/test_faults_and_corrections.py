@@ -147,3 +147,24 @@ def test_an_expired_sign_in_is_renewed_and_the_ledger_keeps_both_msgids(his, led
         resent = conn.execute(sa_select(ls.delivery_message.c.msgid, ls.delivery_message.c.resent_as_msgid)
                               .where(ls.delivery_message.c.resent_as_msgid.is_not(None))).all()
     assert len(resent) == 1 and resent[0].msgid != resent[0].resent_as_msgid
+
+
+def test_messages_queued_behind_a_fault_are_recorded_as_not_sent_and_their_records_pending(his, ledger, sender, sim):
+    sim.faults.add(FaultRule(kind="http_500_before", times=1, infno="3505A"))
+    summary = run("hsa_trace_sale", his, ledger, sender, batch_size=5, raise_on_halt=False)
+
+    assert summary.halted and summary.balanced()
+    outcomes = [m["outcome"] for m in ledger.messages("hsa_trace_sale")]
+    assert "in_flight" not in outcomes  # nothing left looking as if it might have been sent
+    assert outcomes.count("unknown") == 1  # the one the fault hit
+    pending = ledger.records("hsa_trace_sale", [ls.PENDING], limit=10_000)
+    assert summary.pending == len(pending) > 0
+    assert {r.reason for r in pending} == {"not sent: run halted"}
+    unsent = {m["msgid"] for m in ledger.messages("hsa_trace_sale") if m["outcome"] == "not_sent"}
+    assert unsent, "messages queued behind the fault were already recorded as leaving"
+    taken_back = [r.id for r in pending if r.last_msgid in unsent]
+    assert taken_back
+    with ledger.engine.connect() as conn:  # their answer ("not sent") put them back, once: no second write
+        again = conn.execute(select(ls.delivery_event.c.record_id).where(
+            ls.delivery_event.c.record_id.in_(taken_back))).scalars().all()
+    assert again == []
