@@ -87,3 +87,24 @@ def test_platform_row_rejection_is_recorded_with_its_words_and_not_retried(his, 
     third = run("hsa_trace_sale", his, ledger, sender, run_id="after-requeue")
     assert third.messages == 1 and third.rejected == 1
     assert ledger.lookup("hsa_trace_sale", [second])[second].attempts == 2
+
+
+def test_a_changed_declaration_re_decides_records_the_ledger_already_settled(his, ledger, sender, sim) -> None:
+    """A re-run skips unchanged records without mapping them, unless the feed's declaration changed."""
+    from hisbridge.pipeline.run import RunSettings, run_feed
+    from hisbridge.pipeline.spec import ColumnSource, load_feed_spec
+
+    from .conftest import whole_day
+
+    first = run("hsa_trace_sale", his, ledger, sender)
+    spec = load_feed_spec("hsa_trace_sale")
+    fields = dict(spec.fields) | {"memo": ColumnSource(column="memo", default="复核")}  # a new default for 备注
+    changed = spec.model_copy(update={"fields": fields})
+
+    again = run_feed(changed, his.engine, ledger, sender, whole_day(), RunSettings(run_id="new-mapping", batch_size=25))
+
+    assert first.acknowledged > 0 and again.messages > 0
+    memos = [r.payload_dict().get("memo") for r in ledger.records("hsa_trace_sale", [ls.ACKNOWLEDGED], limit=10**6)]
+    assert "复核" in memos
+    assert run_feed(changed, his.engine, ledger, sender, whole_day(),
+                    RunSettings(run_id="again", batch_size=25)).messages == 0
