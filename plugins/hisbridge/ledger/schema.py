@@ -120,8 +120,10 @@ Index("ix_delivery_message_outcome", delivery_message.c.outcome)
 delivery_message_record = Table(
     "delivery_message_record",
     metadata,
-    Column("message_id", _id, ForeignKey("delivery_message.id", ondelete="CASCADE"), primary_key=True),
-    Column("record_id", _id, ForeignKey("delivery_record.id", ondelete="CASCADE"), primary_key=True),
+    # no foreign keys: they cost a look-up and a row lock per link on bulk uploads, and protect nothing the
+    # ledger does not guarantee (links are written with their message and records; nothing is ever deleted)
+    Column("message_id", _id, primary_key=True),
+    Column("record_id", _id, primary_key=True),
     Column("row_index", Integer, nullable=False),
     Column("outcome", String(24)),
     Column("err_msg", Text),

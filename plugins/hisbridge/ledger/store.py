@@ -27,7 +27,6 @@ from typing import Any
 import orjson
 from sqlalchemy import (
     BigInteger,
-    DateTime,
     Engine,
     String,
     bindparam,
@@ -172,7 +171,8 @@ class Ledger:
         self.engine = engine
         self.clock = clock
         self._pg = engine.dialect.name == "postgresql"
-        self._tx = threading.local()  # the transaction a msgid factory runs in, per sending thread
+        # per thread: the connection pinned by pin()/pin_answers(), and the transaction a msgid factory joins
+        self._local = threading.local()
 
     # -- schema --------------------------------------------------------------------------------------------
     def ensure_schema(self) -> None:
@@ -186,6 +186,50 @@ class Ledger:
         if self._pg:
             with self.engine.begin() as conn:
                 conn.execute(text("ANALYZE delivery_record"))
+
+    # -- connections ---------------------------------------------------------------------------------------
+    def pin(self) -> None:
+        """This thread's ledger transactions use one connection until :meth:`unpin`: a run's stage thread writes
+        a message every few milliseconds, and a pool check-out (with its ping) and reset per message would cost
+        as much as the write."""
+        self.unpin()
+        self._local.conn = self.engine.connect()
+
+    def pin_answers(self) -> None:
+        """Like :meth:`pin`, for a thread that only records answers (:meth:`finish_message`). On PostgreSQL each
+        answer is then one statement, committed on its own without waiting for the disk: an answer lost in a
+        database crash leaves its message ``in_flight``, and the next run resolves it as an unknown outcome."""
+        self.unpin()
+        conn = self.engine.connect()
+        if self._pg:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn.exec_driver_sql("SET synchronous_commit = off")
+            self._local.answers = conn
+        else:
+            self._local.conn = conn
+
+    def unpin(self) -> None:
+        for name in ("conn", "answers"):
+            conn = getattr(self._local, name, None)
+            if conn is None:
+                continue
+            setattr(self._local, name, None)
+            try:
+                if name == "answers":
+                    conn.exec_driver_sql("RESET synchronous_commit")  # the pooled connection goes back as it came
+            finally:
+                conn.close()
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """A transaction on this thread's pinned connection, or on one from the pool."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with conn.begin():
+            yield conn
 
     # -- reads for the pipeline ----------------------------------------------------------------------------
     def priors(self, feed: str, keys: Iterable[str]) -> dict[str, Prior]:
@@ -321,13 +365,15 @@ class Ledger:
         ``msgid`` may be the platform's msgid factory: it is then called inside this transaction, so counters it
         takes with :meth:`next_value` are allocated in the same commit as the message they name.
         """
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             if callable(msgid):
-                self._tx.conn = conn
+                self._local.tx = conn
                 try:
                     msgid = msgid()
                 finally:
-                    self._tx.conn = None
+                    self._local.tx = None
+            if self._pg:
+                return self._begin_pg(conn, feed, platform, operation, purpose, msgid, items, run)
             message_id = conn.execute(insert(s.delivery_message).values(
                 msgid=msgid, feed=feed, platform=platform, operation=operation, purpose=purpose,
                 record_count=len(items), outcome="in_flight", run_id=run.run_id, actor=run.who,
@@ -336,23 +382,35 @@ class Ledger:
                 if items else {}
         return Ticket(message_id, msgid, [ids[i.business_key] for i in items])
 
+    def _begin_pg(self, conn: Connection, feed: str, platform: str, operation: str, purpose: str, msgid: str,
+                  items: Sequence[LedgerItem], run: RunContext) -> Ticket:
+        """The message and its records in one statement (one round trip before the commit)."""
+        upsert, params = self._upsert_arrays_sql(feed, platform, items, s.SENT, run, msgid=msgid,
+                                                 operation=operation)
+        rows = conn.execute(text(f"""
+            WITH m AS (
+                INSERT INTO delivery_message (msgid, feed, platform, operation, purpose, record_count, outcome,
+                                              run_id, actor, sent_at)
+                VALUES (:msgid, :feed, :platform, :operation, :purpose, :record_count, 'in_flight', :run_id, :actor,
+                        :now)
+                RETURNING id),
+            up AS ({upsert})
+            SELECT m.id, up.business_key, up.id FROM m LEFT JOIN up ON true"""),
+            {**params, "purpose": purpose, "record_count": len(items), "actor": run.who}).all()
+        ids = {key: rid for _, key, rid in rows if key is not None}
+        return Ticket(rows[0][0], msgid, [ids[i.business_key] for i in items])
+
     def finish_message(self, ticket: Ticket, result: MessageResult, run: RunContext) -> None:
         """Store the answer, move each record of the message to the state the answer implies (one UPDATE per
         distinct state and reason), link them."""
         now = self.clock()
+        if self._pg:
+            self._finish_pg(ticket, result, run, now)
+            return
         m, t = s.delivery_message, s.delivery_record
         message_id = ticket.message_id
-        with self.engine.begin() as conn:
-            if self._pg:
-                # Safe to lose in a database crash: the records stay "sent" and the next run resolves them as
-                # unknown outcomes. begin_message's commit, which must survive, stays synchronous.
-                conn.execute(text("SET LOCAL synchronous_commit = off"))
-            conn.execute(update(m).where(m.c.id == message_id).values(
-                outcome=result.outcome, platform_code=result.platform_code, err_msg=result.err_msg,
-                http_status=result.http_status, request=result.request,
-                request_headers=dumps(result.request_headers) if result.request_headers else None,
-                response=result.response, platform_ref=result.platform_ref, answered_at=now,
-                duration_ms=result.duration_ms, resent_as_msgid=result.resent_as_msgid))
+        with self._begin() as conn:
+            conn.execute(update(m).where(m.c.id == message_id).values(**self._answer_values(result, now)))
             ids = ticket.record_ids
             if ids:
                 groups: dict[tuple[str, str | None], list[int]] = defaultdict(list)
@@ -362,12 +420,62 @@ class Ledger:
                     values: dict[str, Any] = {"state": state, "reason": err, "updated_at": now}
                     if state == s.ACKNOWLEDGED:
                         values["acknowledged_at"] = now
-                    for part in ([group] if self._pg else _parts(group)):
+                    for part in _parts(group):
                         conn.execute(update(t).where(self._id_in(t.c.id, part)).values(**values))
-                self._link(conn, message_id, ids, result)
-            conn.execute(insert(s.delivery_event).values(
-                message_id=message_id, from_state="in_flight", to_state=result.outcome, msgid=ticket.msgid,
-                reason=_message_reason(result, len(ids)), actor=run.who, at=now))
+                conn.execute(insert(s.delivery_message_record), [
+                    {"message_id": message_id, "record_id": rid, "row_index": n, "outcome": state, "err_msg": err}
+                    for n, (rid, state, err) in enumerate(zip(ids, result.row_states, result.row_errors,
+                                                              strict=True))])
+            conn.execute(insert(s.delivery_event).values(self._answer_event(ticket, result, run, now)))
+
+    _FINISH_PG = text("""
+        WITH msg AS (
+            UPDATE delivery_message SET outcome = :outcome, platform_code = :platform_code, err_msg = :err_msg,
+                http_status = :http_status, request = :request, request_headers = :request_headers,
+                response = :response, platform_ref = :platform_ref, answered_at = :answered_at,
+                duration_ms = :duration_ms, resent_as_msgid = :resent_as_msgid
+            WHERE id = :message_id),
+        rows AS (
+            SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:states AS text[]), CAST(:errs AS text[]))
+                          WITH ORDINALITY AS u(r, st, er, n)),
+        rec AS (
+            UPDATE delivery_record t SET state = rows.st, reason = rows.er, updated_at = :answered_at,
+                acknowledged_at = CASE WHEN rows.st = 'acknowledged' THEN :answered_at ELSE t.acknowledged_at END
+            FROM rows WHERE t.id = rows.r),
+        link AS (
+            INSERT INTO delivery_message_record (message_id, record_id, row_index, outcome, err_msg)
+            SELECT :message_id, r, n - 1, st, er FROM rows)
+        INSERT INTO delivery_event (message_id, from_state, to_state, msgid, reason, actor, at)
+        VALUES (:message_id, :from_state, :to_state, :msgid, :reason, :actor, :at)""")
+
+    def _finish_pg(self, ticket: Ticket, result: MessageResult, run: RunContext, now: datetime) -> None:
+        """The answer, every record's final state, the links and the event in one statement: on a thread that
+        :meth:`pin_answers`, one round trip and no wait for the disk."""
+        params = {**self._answer_values(result, now), **self._answer_event(ticket, result, run, now),
+                  "ids": ticket.record_ids, "states": result.row_states, "errs": result.row_errors}
+        conn = getattr(self._local, "answers", None)
+        if conn is not None:
+            conn.execute(self._FINISH_PG, params)
+            return
+        with self._begin() as conn:
+            # safe to lose in a database crash: the records stay "sent" and the next run resolves them as
+            # unknown outcomes. begin_message's commit, which must survive, stays synchronous.
+            conn.execute(text("SET LOCAL synchronous_commit = off"))
+            conn.execute(self._FINISH_PG, params)
+
+    @staticmethod
+    def _answer_values(result: MessageResult, now: datetime) -> dict[str, Any]:
+        return {"outcome": result.outcome, "platform_code": result.platform_code, "err_msg": result.err_msg,
+                "http_status": result.http_status, "request": result.request,
+                "request_headers": dumps(result.request_headers) if result.request_headers else None,
+                "response": result.response, "platform_ref": result.platform_ref, "answered_at": now,
+                "duration_ms": result.duration_ms, "resent_as_msgid": result.resent_as_msgid}
+
+    @staticmethod
+    def _answer_event(ticket: Ticket, result: MessageResult, run: RunContext, now: datetime) -> dict[str, Any]:
+        return {"message_id": ticket.message_id, "from_state": "in_flight", "to_state": result.outcome,
+                "msgid": ticket.msgid, "reason": _message_reason(result, len(ticket.record_ids)), "actor": run.who,
+                "at": now}
 
     def resolve_in_flight(self, feeds: Sequence[str], run: RunContext) -> int:
         """Messages of ``feeds`` left ``in_flight`` by a run that died between sending and recording the answer
@@ -480,7 +588,7 @@ class Ledger:
         c = s.sequence_counter
         stmt = self._insert(c).values(name=name, value=count)
         stmt = stmt.on_conflict_do_update(index_elements=[c.c.name], set_={"value": c.c.value + count})
-        joined = getattr(self._tx, "conn", None)  # inside begin_message: join its transaction
+        joined = getattr(self._local, "tx", None)  # inside begin_message: join its transaction
         if joined is not None:
             return int(joined.execute(stmt.returning(c.c.value)).scalar_one())
         with self.engine.begin() as conn:
@@ -526,20 +634,6 @@ class Ledger:
         if self._pg:
             return column == func.any(bindparam("ids", ids, type_=postgresql.ARRAY(BigInteger)))
         return column.in_(ids)
-
-    def _link(self, conn: Connection, message_id: int, ids: list[int], result: MessageResult) -> None:
-        """Which records travelled in the message, in order, with the answer's word on each."""
-        if self._pg:
-            conn.execute(text("""
-                INSERT INTO delivery_message_record (message_id, record_id, row_index, outcome, err_msg)
-                SELECT :mid, u.r, u.n - 1, u.o, u.e
-                FROM unnest(CAST(:ids AS bigint[]), CAST(:outcomes AS text[]), CAST(:errs AS text[]))
-                     WITH ORDINALITY AS u(r, o, e, n)"""),
-                {"mid": message_id, "ids": ids, "outcomes": result.row_states, "errs": result.row_errors})
-            return
-        conn.execute(insert(s.delivery_message_record), [
-            {"message_id": message_id, "record_id": rid, "row_index": n, "outcome": state, "err_msg": err}
-            for n, (rid, state, err) in enumerate(zip(ids, result.row_states, result.row_errors, strict=True))])
 
     def _key_parts(self, keys: list[str]) -> list[list[str]]:
         if self._pg:
@@ -591,7 +685,12 @@ class Ledger:
 
     def _upsert_arrays(self, conn: Connection, feed: str, platform: str, items: Sequence[LedgerItem], state: str,
                        run: RunContext, *, msgid: str | None, operation: str | None) -> dict[str, int]:
-        """PostgreSQL: the same upsert with the batch as one JSON parameter (``json_to_recordset``): a batch of any
+        sql, params = self._upsert_arrays_sql(feed, platform, items, state, run, msgid=msgid, operation=operation)
+        return {key: rid for key, rid in conn.execute(text(sql), params)}
+
+    def _upsert_arrays_sql(self, feed: str, platform: str, items: Sequence[LedgerItem], state: str, run: RunContext,
+                           *, msgid: str | None, operation: str | None) -> tuple[str, dict[str, Any]]:
+        """PostgreSQL: the upsert with the batch as one JSON parameter (``json_to_recordset``): a batch of any
         size is one short statement; a multi-row VALUES list, or text arrays of JSON payloads, cost more to build
         and parse than to execute. The payload travels as JSON (``json`` keeps its text verbatim)."""
         sending = operation is not None
@@ -607,24 +706,21 @@ class Ledger:
         assignments.append("source_hash = COALESCE(excluded.source_hash, delivery_record.source_hash)")
         if sending:
             assignments.append("attempts = delivery_record.attempts + 1")
-        sql = text(f"""
+        sql = f"""
             INSERT INTO delivery_record (feed, business_key, platform, state, content_hash, source_hash,
                 correction_key, payload, reason, attempts, last_msgid, last_operation, window_start, window_end,
                 run_id, first_seen_at, updated_at)
             SELECT :feed, u.k, :platform, :state, u.h, u.s, u.ck, u.p::text, u.r, :attempts, :msgid, :operation,
-                   :ws, :we, :run_id, :now, :now
+                   CAST(:ws AS timestamp), CAST(:we AS timestamp), :run_id, :now, :now
             FROM json_to_recordset(CAST(:rows AS json)) AS u(k text, h text, s text, ck text, p json, r text)
             ON CONFLICT (feed, business_key) DO UPDATE SET {", ".join(assignments)}
-            RETURNING business_key, id""").bindparams(
-            bindparam("ws", type_=DateTime()), bindparam("we", type_=DateTime()),
-            bindparam("now", type_=DateTime(timezone=True)))
-        rows = conn.execute(sql, {
+            RETURNING business_key, id"""
+        return sql, {
             "feed": feed, "platform": platform, "state": state, "attempts": 1 if sending else 0, "msgid": msgid,
             "operation": operation, "ws": run.window_start, "we": run.window_end, "run_id": run.run_id,
             "now": self.clock(), "rows": orjson.dumps([
                 {"k": i.business_key, "h": i.content_hash, "s": i.source_hash, "ck": i.correction_key,
-                 "p": orjson.Fragment(i.payload), "r": i.reason} for i in items]).decode()})
-        return {key: rid for key, rid in rows}
+                 "p": orjson.Fragment(i.payload), "r": i.reason} for i in items]).decode()}
 
     def _record_events(self, conn: Connection, changes: Sequence[tuple[int, str | None, str, str | None]],
                        run: RunContext, msgid: str | None) -> None:

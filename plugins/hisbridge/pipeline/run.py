@@ -162,14 +162,19 @@ class _FeedRun:
         self.sources: dict[str, str] = {}
         # Messages are queued to sender threads so that extraction and validation of what comes next overlap
         # with the wire and the ledger. An ordered platform gets one thread: it sends in queue order.
-        self.depth = max(1, settings.in_flight)
-        workers = 1 if caps.ordered else max(1, min(self.depth, caps.max_in_flight))
+        workers = 1 if caps.ordered else max(1, min(settings.in_flight, caps.max_in_flight))
+        # Up to two chunks' messages wait in the queue, so the stages work through this chunk while the next one
+        # is extracted and validated; memory stays bounded by the chunk size, whatever the window's size.
+        self.depth = max(1, settings.in_flight, 2 * -(-settings.chunk_size // self.batch_size))
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"send-{spec.feed}")
         self.stop = threading.Event()  # set by the first transient fault: queued messages are then not sent
         self.in_flight: deque[tuple[FeedSpec, list[_Send], Future[tuple[Ticket, MessageResult] | str | None]]] = deque()
         self.beginner = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"begin-{spec.feed}")
         self.recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"record-{spec.feed}")
         self.recording: deque[Future[None]] = deque()
+        # each stage thread writes on one connection of its own for the whole run
+        self.beginner.submit(ledger.pin).result()
+        self.recorder.submit(ledger.pin_answers).result()
 
     # -- one chunk ----------------------------------------------------------------------------------------
     def process(self, records: list[SourceRecord]) -> None:
@@ -369,8 +374,9 @@ class _FeedRun:
             self.drain()
         finally:
             self.pool.shutdown(wait=True)
-            self.beginner.shutdown(wait=True)
-            self.recorder.shutdown(wait=True)
+            for stage in (self.beginner, self.recorder):
+                stage.submit(self.ledger.unpin)
+                stage.shutdown(wait=True)
 
     def _not_sent(self, spec: FeedSpec, group: list[_Send]) -> None:
         items = [LedgerItem(x.key, x.digest, x.text, x.correction_key, "not sent: run halted") for x in group]

@@ -223,7 +223,7 @@ class HsaClient:
     ) -> None:
         self.settings = settings
         self._own_session = session is None
-        self._session = session if session is not None else requests.Session()
+        self._session = session if session is not None else _session_for(settings.base_url)
         self._clock = clock or shanghai_now
         self._msgids = msgids if msgids is not None else LocalMsgIds(clock=self._clock)
         self._nonce = nonce or new_nonce
@@ -703,3 +703,12 @@ class HsaClient:
             RowResult(i, i not in failed, "; ".join(failed[i]) if i in failed else None)
             for i in range(len(payload))
         ]
+
+
+def _session_for(base_url: str) -> requests.Session:
+    """A session that reads the environment's proxy settings once, here, not on every request (requests would
+    look up proxies, ``NO_PROXY`` and ``~/.netrc`` per call: a tenth of a bulk upload's time)."""
+    session = requests.Session()
+    session.proxies.update(requests.utils.get_environ_proxies(base_url))
+    session.trust_env = False
+    return session
