@@ -7,8 +7,9 @@ chunk at a time whatever the window's size (server-side cursor on PostgreSQL, ``
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,15 +20,32 @@ from hisbridge.pipeline.spec import FeedSpec
 KEY_SEP = "|"
 
 
-@dataclass
 class SourceRecord:
-    key: str
-    values: dict[str, Any]
-    lists: dict[str, list[Any]] = field(default_factory=dict)
+    """One business record: its key, its SQL values (the first of its rows) and its folded list columns.
+
+    ``row`` is the SQL row as fetched; the name → value dict is built only when something reads ``values``
+    (mapping, checks): a record a re-run skips by its source hash never needs it.
+    """
+
+    __slots__ = ("key", "row", "columns", "lists", "voided", "_values")
+
+    def __init__(self, key: str, values: dict[str, Any] | None = None, lists: dict[str, list[Any]] | None = None,
+                 *, row: tuple = (), columns: tuple[str, ...] = (), voided: bool | None = None) -> None:
+        self.key = key
+        self.lists = {} if lists is None else lists
+        if values is not None:
+            row, columns = tuple(values.values()), tuple(values)
+        self.row, self.columns, self._values = row, columns, values
+        self.voided = bool(values and values.get("__voided__")) if voided is None else voided
 
     @property
-    def voided(self) -> bool:
-        return bool(self.values.get("__voided__"))
+    def values(self) -> dict[str, Any]:
+        if self._values is None:
+            self._values = dict(zip(self.columns, self.row, strict=True))
+        return self._values
+
+    def __repr__(self) -> str:  # the key only: values may be personal data
+        return f"SourceRecord({self.key!r})"
 
 
 def extract_records(
@@ -73,7 +91,7 @@ class _Folder:
 
     def __init__(self, spec: FeedSpec, columns: list[str]) -> None:
         index = {name: n for n, name in enumerate(columns)}
-        self.columns = columns
+        self.columns = tuple(columns)
         self.key_at = [index[c] for c in spec.business_key]
         self.voided_at = index[spec.voided_column] if spec.voided_column else None
         self.lists = [(name, index[src.column]) for name, src in spec.lists.items()]
@@ -85,10 +103,9 @@ class _Folder:
         return KEY_SEP.join("" if row[n] is None else str(row[n]) for n in self.key_at)
 
     def new(self, key: str, row: tuple) -> SourceRecord:
-        values = dict(zip(self.columns, row, strict=True))
-        if self.voided_at is not None:
-            values["__voided__"] = row[self.voided_at] in (1, "1", True)
-        record = SourceRecord(key=key, values=values, lists={name: [] for name, _ in self.lists})
+        voided = self.voided_at is not None and row[self.voided_at] in (1, "1", True)
+        record = SourceRecord(key, lists={name: [] for name, _ in self.lists}, row=tuple(row),
+                              columns=self.columns, voided=voided)
         self.collect(record, row)
         return record
 
@@ -97,3 +114,50 @@ class _Folder:
             value = row[n]
             if value is not None and value not in record.lists[name]:
                 record.lists[name].append(value)
+
+
+def read_ahead(chunks: Iterator[list[SourceRecord]], depth: int = 1) -> Iterator[list[SourceRecord]]:
+    """The same chunks, with the next one read by a thread of its own while the caller works on this one (the
+    HIS answers a fetch while the pipeline validates and looks up the ledger). At most ``depth`` chunks wait;
+    an error in the reader is raised here; leaving early stops the reader and closes its cursor."""
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        box.put(("chunk", chunk), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    break
+            else:
+                box.put(("end", None))
+        except BaseException as exc:  # handed to the caller, raised there
+            box.put(("error", exc))
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()  # in this thread: the connection is closed where it was used
+
+    reader = threading.Thread(target=read, name="his-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while True:
+            kind, value = box.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        while reader.is_alive():
+            try:
+                box.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        reader.join()

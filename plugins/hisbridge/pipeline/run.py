@@ -32,7 +32,7 @@ from sqlalchemy import Engine
 from hisbridge.ledger import schema as ls
 from hisbridge.ledger.store import REUPLOAD, LeaseBusy, Ledger, LedgerItem, MessageResult, RunContext, Ticket
 from hisbridge.pipeline.checks import compile_checks
-from hisbridge.pipeline.extract import SourceRecord, extract_records
+from hisbridge.pipeline.extract import SourceRecord, extract_records, read_ahead
 from hisbridge.pipeline.mapping import MappingError, map_record
 from hisbridge.pipeline.plan import Action, Candidate, plan_chunk, settled
 from hisbridge.pipeline.platform import (
@@ -427,7 +427,7 @@ class _FeedRun:
 
     def _source_hash(self, record: SourceRecord) -> str:
         digest = self.fingerprint.copy()
-        digest.update(orjson.dumps(record.values, default=str))
+        digest.update(orjson.dumps(record.row, default=str))
         digest.update(orjson.dumps(record.lists, default=str))
         return digest.hexdigest()
 
@@ -491,7 +491,8 @@ def run_feed(spec: FeedSpec, his: Engine, ledger: Ledger, sender: Sender, window
             summary.in_flight_resolved = ledger.resolve_in_flight([s.feed for s in scope], run)
             try:
                 feed_run.reupload_orphans()
-                for chunk in extract_records(his, spec, window_start, window_end, chunk_size=settings.chunk_size):
+                for chunk in read_ahead(extract_records(his, spec, window_start, window_end,
+                                                        chunk_size=settings.chunk_size)):
                     if feed_run.halted:  # the rest of the window is left to the retry, which selects it again
                         break
                     summary.selected += len(chunk)

@@ -3,13 +3,14 @@ rows a batch answer could not tell apart in different messages."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
 import pytest
 from sqlalchemy import text
 
 from hisbridge.db import make_engine
-from hisbridge.pipeline.extract import extract_records
+from hisbridge.pipeline.extract import extract_records, read_ahead
 from hisbridge.pipeline.platform import Capabilities
 from hisbridge.pipeline.run import batches
 from hisbridge.pipeline.spec import FeedSpec
@@ -59,6 +60,51 @@ def test_missing_columns_are_reported_before_anything_is_sent(tmp_path) -> None:
     (tmp_path / "t.sql").write_text(SQL.replace("name, ", ""), encoding="utf-8")
     with pytest.raises(ValueError, match=r"does not return columns \['name'\]"):
         list(extract_records(_engine(tmp_path, []), spec, datetime(2026, 11, 24), datetime(2026, 11, 25)))
+
+
+def test_read_ahead_yields_the_same_chunks_in_order_and_reads_in_its_own_thread(tmp_path) -> None:
+    at = "2026-11-24 10:00:00.000000"
+    rows = [{"id": i, "name": f"n{i}", "code": f"c{i}", "voided": 0, "at": at} for i in range(1, 10)]
+    engine, spec, window = _engine(tmp_path, rows), _spec(tmp_path), (datetime(2026, 11, 24), datetime(2026, 11, 25))
+    plain = [[r.key for r in c] for c in extract_records(engine, spec, *window, chunk_size=2)]
+    readers: set[str] = set()
+
+    def noted(chunks):
+        for chunk in chunks:
+            readers.add(threading.current_thread().name)
+            yield chunk
+
+    ahead = [[r.key for r in c] for c in read_ahead(noted(extract_records(engine, spec, *window, chunk_size=2)))]
+    assert ahead == plain == [["1", "2"], ["3", "4"], ["5", "6"], ["7", "8"], ["9"]]
+    assert readers == {"his-read-ahead"}
+
+
+def test_read_ahead_raises_the_readers_error_and_stops_the_reader_when_left_early() -> None:
+    def failing():
+        yield ["first"]
+        raise RuntimeError("ORA-03113: end-of-file on communication channel")
+
+    got = read_ahead(failing())
+    assert next(got) == ["first"]
+    with pytest.raises(RuntimeError, match="ORA-03113"):
+        next(got)
+
+    closed = threading.Event()
+
+    def endless():
+        try:
+            n = 0
+            while True:
+                n += 1
+                yield [n]
+        finally:
+            closed.set()  # the cursor is closed when the caller leaves
+
+    for chunk in read_ahead(endless()):
+        if chunk == [3]:
+            break
+    assert closed.wait(5), "leaving the loop closed the reader's iterator"
+    assert not any(t.name == "his-read-ahead" and t.is_alive() for t in threading.enumerate())
 
 
 def test_batches_split_by_size_and_keep_twins_apart() -> None:
