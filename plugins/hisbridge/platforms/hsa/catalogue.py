@@ -16,29 +16,14 @@ the rows we sent. There is no ``if infno == …`` anywhere else.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 
-from pydantic import BaseModel
-
 from hisbridge.platforms.hsa import models as m
+from hisbridge.platforms.hsa import txns
 from hisbridge.platforms.hsa.errors import UnknownTransaction
+from hisbridge.platforms.hsa.txn import KnownError, Txn
 
-
-@dataclass(frozen=True)
-class Txn:
-    """One transaction: what to send and how to read the answer."""
-
-    infno: str
-    title: str
-    node: str
-    body: type[BaseModel]
-    many: bool = False
-    changes_state: bool = True
-    row_id_fields: tuple[str, ...] = ()
-    err_node: str | None = None
-    #: for a batch variant, the single transaction whose rows it carries
-    single: str | None = None
+__all__ = ["CATALOGUE", "KnownError", "Txn", "batch_of", "get"]
 
 
 _STOCK_TAKE_ID = ("fixmedins_bchno", "fixmedins_hilist_id", "invdate")
@@ -73,6 +58,8 @@ _ENTRIES = (
     Txn("3507", "商品信息删除", "data", m.InventoryDelete),
 )
 # fmt: on
+
+_ENTRIES += txns.entries()
 
 CATALOGUE: Mapping[str, Txn] = MappingProxyType({txn.infno: txn for txn in _ENTRIES})
 
