@@ -12,6 +12,7 @@
                      answer, caller, outcome, timings.
 ``sequence_counter`` plain named counters; each platform formats its own message ids from them.
 ``platform_session`` a platform's sign-in shared by every task and process (one per principal and day).
+``api_token``        callers of a served API (the 医保 gateway …): the hash of each token, never the token.
 ``feed_lease``       one run at a time per correction scope on databases without advisory locks (SQLite).
 
 The schema is managed by Alembic (``ledger/migrations``; ``python -m hisbridge ledger upgrade``). This module is
@@ -192,6 +193,20 @@ platform_session = Table(
     Column("opened_by", String(250)),
     Column("note", Text),
     UniqueConstraint("platform", "principal", "day", name="uq_platform_session_day"),
+)
+
+# Callers of a served API (the 医保 gateway, the city-brain API): one row per token, only its hash kept.
+api_token = Table(
+    "api_token",
+    metadata,
+    Column("id", _id, primary_key=True, autoincrement=True),
+    Column("service", String(32), nullable=False),  # hsa-gateway, city-brain …
+    Column("caller", String(100), nullable=False),  # who holds it: a HIS client, a workstation group
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256 of the token (tokens are random)
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(100)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("note", Text),
 )
 
 # One run at a time per correction scope where the database has no session advisory locks (SQLite: the demo).

@@ -607,6 +607,46 @@ class Ledger:
         with self.engine.begin() as conn:
             return int(conn.execute(insert(s.call_journal).values(**values)).inserted_primary_key[0])
 
+    def journal_update(self, entry_id: int, **answer: Any) -> None:
+        """Complete a journal entry written before its call left (``outcome="in_flight"``) with the answer."""
+        with self.engine.begin() as conn:
+            conn.execute(update(s.call_journal).where(s.call_journal.c.id == entry_id).values(**answer))
+
+    def journal_in_flight(self, platform: str) -> list[dict]:
+        """Calls of ``platform`` written as leaving whose answer was never recorded (a process died): oldest first."""
+        j = s.call_journal
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(
+                select(j).where(j.c.platform == platform, j.c.outcome == "in_flight").order_by(j.c.id))]
+
+    # -- callers of served APIs ----------------------------------------------------------------------------
+    def add_token(self, service: str, caller: str, token_hash: str, actor: str, note: str | None = None) -> int:
+        with self.engine.begin() as conn:
+            return int(conn.execute(insert(s.api_token).values(
+                service=service, caller=caller, token_hash=token_hash, created_at=self.clock(), created_by=actor,
+                note=note)).inserted_primary_key[0])
+
+    def tokens(self, service: str) -> list[dict]:
+        """The callers of ``service`` (hashes are not returned)."""
+        t = s.api_token
+        cols = (t.c.id, t.c.caller, t.c.created_at, t.c.created_by, t.c.revoked_at, t.c.note)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(*cols).where(t.c.service == service)
+                                                           .order_by(t.c.id))]
+
+    def revoke_token(self, service: str, token_id: int) -> bool:
+        t = s.api_token
+        with self.engine.begin() as conn:
+            return conn.execute(update(t).where(t.c.service == service, t.c.id == token_id, t.c.revoked_at.is_(None))
+                                .values(revoked_at=self.clock())).rowcount == 1
+
+    def token_caller(self, service: str, token_hash: str) -> str | None:
+        """Who holds the live token with this hash, or ``None``."""
+        t = s.api_token
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.c.caller).where(t.c.service == service, t.c.token_hash == token_hash,
+                                                         t.c.revoked_at.is_(None))).scalar()
+
     def journal_entries(self, platform: str | None = None, business_ref: str | None = None,
                         limit: int = 200) -> list[dict]:
         j = s.call_journal

@@ -310,22 +310,33 @@ class HsaClient:
     def call(
         self,
         infno: str,
-        body: BaseModel | Mapping[str, object],
+        body: BaseModel | Mapping[str, object] | Sequence[BaseModel | Mapping[str, object]],
         *,
         msgid: str | None = None,
         insuplc_admdvs: str = "",
         wire: bool = False,
     ) -> HsaAnswer:
-        """Send one single-row transaction (``wire=True``: ``body`` is an already validated wire dict).
+        """Send one transaction (``wire=True``: ``body`` is an already validated wire dict); for a transaction
+        whose node is a list (2204 ``feedetail``), ``body`` is the list of rows.
 
         :raises Rejected: ``infcode != 0``.
         :raises RowRejected: ``result.retRslt == "0"``.
         :raises NotSent | OutcomeUnknown | GatewayRejected: transport and gateway failures.
         """
         txn = catalogue.get(infno)
-        if txn.many:
+        if txn.many and txn.err_node:
             raise TypeError(f"{infno} is a batch transaction: use call_batch()")
-        if wire:
+        payload: Mapping[str, JsonValue] | list[Mapping[str, JsonValue]]
+        if txn.many:  # the node is a list (2204 feedetail): every row validated, sent in one message
+            rows = list(body) if isinstance(body, Sequence) else [body]
+            if wire:
+                payload = [dict(row) for row in rows]
+                personal = wire_pii_values(txn.body, payload)
+            else:
+                models = [self._model(txn, row) for row in rows]
+                payload = [model.model_dump(mode="json") for model in models]
+                personal = set().union(*(pii_values(model) for model in models))
+        elif wire:
             payload = dict(body)
             personal = wire_pii_values(txn.body, [payload])
         else:

@@ -58,7 +58,7 @@ def build_request(
     *,
     infno: str,
     msgid: str,
-    node: str,
+    node: str | None,
     body: Mapping[str, JsonValue] | list[Mapping[str, JsonValue]],
     inf_time: datetime,
     sign_no: str = "",
@@ -85,7 +85,8 @@ def build_request(
         "fixmedins_code": sender.fixmedins_code,
         "fixmedins_name": sender.fixmedins_name,
         "sign_no": sign_no,
-        "input": {node: body},  # type: ignore[dict-item]
+        # a body whose fields are the nodes (2203: mdtrtinfo + diseinfo) is the input itself
+        "input": body if node is None else {node: body},  # type: ignore[dict-item]
     }
     return request
 

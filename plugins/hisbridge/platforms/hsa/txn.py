@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -49,3 +50,10 @@ class Txn:
     errors: tuple[KnownError, ...] = ()
     #: what public material leaves open about it (made configurable; listed in the docs table)
     unknowns: str | None = None
+
+    def read_output(self, output: Mapping[str, Any] | None) -> BaseModel | None:
+        """The answer's ``output`` as this transaction's output model (unknown fields kept); ``None`` when the
+        transaction declares no output."""
+        if self.output is None:
+            return None
+        return self.output.model_validate(dict(output or {}))

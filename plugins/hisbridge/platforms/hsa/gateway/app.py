@@ -1,0 +1,127 @@
+"""The gateway as a FastAPI app: ``POST /hsa/v1/{infno}`` with the business input, one route per transaction so
+that ``/docs`` shows each with its Chinese description, its input model and its errors.
+
+Two ways to serve it: inside Airflow's API server as a plugin app (small sites), or alone under uvicorn with
+several workers (``python -m hisbridge gateway serve --workers 4``; production). Either way the app is made by
+:func:`create_gateway_app` around an :class:`~hisbridge.platforms.hsa.gateway.service.HsaGateway`.
+"""
+
+# no ``from __future__ import annotations``: FastAPI reads the endpoints' annotations, closures included
+import logging
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Body, Depends, FastAPI, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field, TypeAdapter
+
+from hisbridge.platforms.hsa import catalogue
+from hisbridge.platforms.hsa.gateway.errors import STATUS, ErrorAnswer, ErrorBody, GatewayError
+from hisbridge.platforms.hsa.gateway.service import HsaGateway, Operator
+from hisbridge.platforms.hsa.gateway.tokens import token_hash
+from hisbridge.platforms.hsa.txn import Txn
+
+log = logging.getLogger("hisbridge.hsa.gateway")
+
+_bearer = HTTPBearer(auto_error=False, description="每个 HIS 客户端一个令牌（python -m hisbridge gateway token add）")
+
+
+class Answer(BaseModel):
+    infno: str = Field(description="交易编号")
+    msgid: str = Field(description="发送方报文ID（对账、冲正用）")
+    output: dict[str, Any] | None = Field(None, description="交易输出（按交易目录解析；未列明的字段原样保留）")
+    warn_msg: str | None = Field(None, description="医保平台的提示信息")
+
+
+def create_gateway_app(gateway: Callable[[], HsaGateway], *, resolve_at_start: bool = True) -> FastAPI:
+    """``gateway`` is called once, when the app starts (so importing the plugin opens no connection)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.gateway = gateway()
+        if resolve_at_start:  # calls a dead process left without an answer (design.md: unknown outcomes resolved)
+            resolved = await run_in_threadpool(app.state.gateway.resolve_in_flight)
+            if resolved:
+                log.warning("hsa gateway: resolved %d call(s) left in flight", resolved)
+        yield
+
+    app = FastAPI(title="医保实时网关", lifespan=lifespan, version="1",
+                  description="HIS 调用医保两定交易：输入按交易目录校验，签到、报文留痕、结果未知时自动冲正。"
+                              "错误统一为 `{\"error\": {...}}`，见各交易的响应说明。")
+
+    @app.exception_handler(GatewayError)
+    async def gateway_error(_: Request, exc: GatewayError) -> JSONResponse:
+        return JSONResponse(ErrorAnswer(error=exc.body).model_dump(mode="json"), status_code=exc.status)
+
+    def caller(request: Request,
+               credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+        service: HsaGateway = request.app.state.gateway
+        who = service.ledger.token_caller(HsaGateway.SERVICE, token_hash(credentials.credentials)) \
+            if credentials else None
+        if who is None:
+            raise GatewayError(ErrorBody(code="unauthorized", message="缺少有效的网关令牌（Authorization: Bearer …）"))
+        return who
+
+    defs: dict[str, Any] = {}
+    for txn in sorted(catalogue.CATALOGUE.values(), key=lambda t: t.infno):
+        if txn.many and txn.err_node:
+            continue  # 进销存 batches: the traceability feeds send them
+        _route(app, txn, caller, defs)
+
+    def openapi() -> dict[str, Any]:  # the input models' nested definitions, beside FastAPI's own
+        if app.openapi_schema is None:
+            schema = FastAPI.openapi(app)
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(defs)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    @app.get("/hsa/v1/health", summary="网关健康检查")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def _route(app: FastAPI, txn: Txn, caller: Callable[..., str], defs: dict[str, Any]) -> None:
+    body_type: Any = list[txn.body] if txn.many else txn.body
+    errors = {status: {"model": ErrorAnswer, "description": code}
+              for code, status in STATUS.items() if code != "unauthorized"}
+    errors[401] = {"model": ErrorAnswer, "description": "unauthorized"}
+
+    async def endpoint(request: Request, who: Annotated[str, Depends(caller)],
+                       body: Annotated[Any, Body(description=f"{txn.infno} {txn.title} 的业务输入")],
+                       insuplc_admdvs: Annotated[str, Query(max_length=6, description="参保地医保区划（来自 1101）")] = "",
+                       x_opter: Annotated[str | None, Header(description="经办人编号（默认：网关配置）")] = None,
+                       x_opter_name: Annotated[str | None, Header(description="经办人姓名")] = None) -> Answer:
+        service: HsaGateway = request.app.state.gateway
+        answer = await run_in_threadpool(service.call, txn.infno, body, caller=who, insuplc_admdvs=insuplc_admdvs,
+                                         operator=Operator(x_opter, x_opter_name))
+        return Answer(infno=answer.infno, msgid=answer.msgid, output=answer.output, warn_msg=answer.warn_msg)
+
+    endpoint.__name__ = f"hsa_{txn.infno}"
+    app.post(f"/hsa/v1/{txn.infno}", response_model=Answer, responses=errors, tags=[txn.group or "其他"],
+             summary=f"{txn.infno} {txn.title}", openapi_extra={"requestBody": {"content": {"application/json": {
+                 "schema": _schema(body_type, defs)}}, "required": True}},
+             description=_description(txn))(endpoint)
+
+
+def _schema(body_type: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    schema = TypeAdapter(body_type).json_schema(ref_template="#/components/schemas/{model}")
+    defs.update(schema.pop("$defs", {}))
+    return schema
+
+
+def _description(txn: Txn) -> str:
+    lines = [f"hsa.md §{txn.section} · {'改变医保平台数据' if txn.changes_state else '查询（可重发）'}"]
+    if txn.undone_by:
+        lines.append(f"撤销交易：{txn.undone_by}")
+    if txn.reversible:
+        lines.append("应答丢失时网关自动 2601 冲正并返回 reversed_retry")
+    if txn.unknowns:
+        lines.append(f"公开资料未定：{txn.unknowns}")
+    return "\n\n".join(lines)
