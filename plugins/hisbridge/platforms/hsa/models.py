@@ -328,24 +328,42 @@ def pii_fields(model: type[BaseModel] | BaseModel, subject: PiiSubject | None = 
 
 
 def pii_values(body: BaseModel) -> set[str]:
-    """The text of every flagged value in a body (to scrub them from messages that echo them)."""
-    values = set()
-    for name in pii_fields(body):
-        value = getattr(body, name, None)
-        if value not in (None, ""):
-            values.add(str(value))
-    return values
+    """The text of every flagged value in a body, nested nodes included (to scrub them from messages that echo
+    them)."""
+    return wire_pii_values(type(body), [body.model_dump(mode="json")])
 
 
 def wire_pii_values(model: type[BaseModel], rows: Iterable[Mapping[str, Any]]) -> set[str]:
-    """:func:`pii_values` of wire dicts (already dumped bodies of ``model``)."""
-    fields = _pii_fields_of(model)
-    return {str(v) for row in rows for f in fields if (v := row.get(f)) not in (None, "")}
+    """:func:`pii_values` of wire dicts (already dumped bodies of ``model``), nested nodes included."""
+    fields, nested = _pii_fields_of(model), _nested_of(model)
+    found = {str(v) for row in rows for f in fields if (v := row.get(f)) not in (None, "")}
+    for name, inner in nested:
+        for row in rows:
+            value = row.get(name)
+            items = value if isinstance(value, list) else [value]
+            found |= wire_pii_values(inner, [item for item in items if isinstance(item, Mapping)])
+    return found
 
 
 @cache
 def _pii_fields_of(model: type[BaseModel]) -> tuple[str, ...]:
     return tuple(sorted(pii_fields(model)))
+
+
+@cache
+def _nested_of(model: type[BaseModel]) -> tuple[tuple[str, type[BaseModel]], ...]:
+    """The fields of ``model`` that hold bodies (a node, or a list of rows), with the body's model."""
+    out = []
+    for name, info in model.model_fields.items():
+        for arg in (info.annotation, *get_args(info.annotation)):
+            for inner in (arg, *get_args(arg)):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    out.append((name, inner))
+                    break
+            else:
+                continue
+            break
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -87,7 +87,7 @@ class VisitRecord(HsaOutput):
     inhosp_stas: OutText | None = o("在院状态")
     die_date: OutDate | None = o("死亡日期")
     ipt_days: OutNum | None = o("住院天数")
-    cop_flag: OutText | None = o("cop_flag")  # named without meaning in hsa.md
+    cop_flag: OutText | None = o("伴有并发症标志")  # as 2401 names it (§4.3); 5201 lists it without a meaning
     opter_id: OutText | None = o("经办人ID")
     opter_name: OutText | None = o("经办人姓名", pii="staff")
     opt_time: OutDateTime | None = o("经办时间")

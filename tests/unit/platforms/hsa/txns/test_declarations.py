@@ -68,3 +68,13 @@ def test_the_docs_table_is_the_catalogues() -> None:
     assert catalogue_doc.rendered(doc) == doc, "run `python -m hisbridge hsa-catalogue --write`"
     for txn in TXNS:
         assert f"| {txn.infno} | {txn.title} |" in doc
+
+
+def test_personal_data_in_nested_nodes_is_found_for_scrubbing() -> None:
+    from hisbridge.platforms.hsa.models import pii_values, wire_pii_values
+
+    admission = CATALOGUE["2401"].body
+    wire = {"mdtrtinfo": {"psn_no": "36000000000000000000009", "coner_name": "赵六"}, "diseinfo": [{}]}
+    assert {"36000000000000000000009", "赵六"} <= wire_pii_values(admission, [wire])
+    sale = CATALOGUE["3505"].body
+    assert pii_values(sale.model_construct(psn_name="张三", certno="360102198001010011")) >= {"张三"}
