@@ -1,4 +1,5 @@
-"""The Airflow plugin: the ledger pages as a FastAPI app on the API server, linked from the UI's navigation."""
+"""The Airflow plugin: the ledger pages (linked from the UI's navigation) and the 医保 real-time gateway, as FastAPI
+apps on the API server."""
 
 from __future__ import annotations
 
@@ -34,8 +35,20 @@ def _app():
     return create_ledger_app(_ledger, dependencies=[Depends(requires_authenticated())], current_user=editor)
 
 
+def _gateway_app():
+    # The HIS authenticates with its own gateway token (not an Airflow login); the gateway is built on first use.
+    from hisbridge.platforms.hsa.gateway.app import create_gateway_app
+    from hisbridge.platforms.hsa.gateway.wiring import gateway_from_airflow
+
+    return create_gateway_app(gateway_from_airflow)
+
+
 class HisbridgePlugin(AirflowPlugin):
     name = "hisbridge"
-    fastapi_apps = [{"app": _app(), "url_prefix": "/hisbridge", "name": "hisbridge 投递台账"}]
+    fastapi_apps = [
+        {"app": _app(), "url_prefix": "/hisbridge", "name": "hisbridge 投递台账"},
+        # small sites: the 医保 real-time gateway in Airflow's API server (production: `gateway serve`, own workers)
+        {"app": _gateway_app(), "url_prefix": "/hsa-gateway", "name": "医保实时网关"},
+    ]
     external_views = [{"name": "投递台账", "href": "/hisbridge/ledger/", "destination": "nav",
                        "category": "hisbridge", "url_route": "hisbridge-ledger"}]

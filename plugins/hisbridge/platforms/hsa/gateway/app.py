@@ -8,6 +8,7 @@ several workers (``python -m hisbridge gateway serve --workers 4``; production).
 
 # no ``from __future__ import annotations``: FastAPI reads the endpoints' annotations, closures included
 import logging
+import threading
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -39,13 +40,24 @@ class Answer(BaseModel):
 def create_gateway_app(gateway: Callable[[], HsaGateway], *, resolve_at_start: bool = True) -> FastAPI:
     """``gateway`` is called once, when the app starts (so importing the plugin opens no connection)."""
 
+    lock = threading.Lock()
+
+    def started() -> HsaGateway:
+        """The gateway, made (and calls a dead process left in flight resolved) on first use: a plugin app
+        mounted in Airflow's API server gets no start-up event of its own."""
+        with lock:
+            if getattr(app.state, "gateway", None) is None:
+                made = gateway()
+                if resolve_at_start:  # design.md: unknown outcomes are resolved
+                    resolved = made.resolve_in_flight()
+                    if resolved:
+                        log.warning("hsa gateway: resolved %d call(s) left in flight", resolved)
+                app.state.gateway = made
+            return app.state.gateway
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.gateway = gateway()
-        if resolve_at_start:  # calls a dead process left without an answer (design.md: unknown outcomes resolved)
-            resolved = await run_in_threadpool(app.state.gateway.resolve_in_flight)
-            if resolved:
-                log.warning("hsa gateway: resolved %d call(s) left in flight", resolved)
+        await run_in_threadpool(started)
         yield
 
     app = FastAPI(title="医保实时网关", lifespan=lifespan, version="1",
@@ -56,9 +68,8 @@ def create_gateway_app(gateway: Callable[[], HsaGateway], *, resolve_at_start: b
     async def gateway_error(_: Request, exc: GatewayError) -> JSONResponse:
         return JSONResponse(ErrorAnswer(error=exc.body).model_dump(mode="json"), status_code=exc.status)
 
-    def caller(request: Request,
-               credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
-        service: HsaGateway = request.app.state.gateway
+    def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+        service = started()
         who = service.ledger.token_caller(HsaGateway.SERVICE, token_hash(credentials.credentials)) \
             if credentials else None
         if who is None:
@@ -69,7 +80,7 @@ def create_gateway_app(gateway: Callable[[], HsaGateway], *, resolve_at_start: b
     for txn in sorted(catalogue.CATALOGUE.values(), key=lambda t: t.infno):
         if txn.many and txn.err_node:
             continue  # 进销存 batches: the traceability feeds send them
-        _route(app, txn, caller, defs)
+        _route(app, txn, caller, started, defs)
 
     def openapi() -> dict[str, Any]:  # the input models' nested definitions, beside FastAPI's own
         if app.openapi_schema is None:
@@ -87,18 +98,19 @@ def create_gateway_app(gateway: Callable[[], HsaGateway], *, resolve_at_start: b
     return app
 
 
-def _route(app: FastAPI, txn: Txn, caller: Callable[..., str], defs: dict[str, Any]) -> None:
+def _route(app: FastAPI, txn: Txn, caller: Callable[..., str], started: Callable[[], HsaGateway],
+           defs: dict[str, Any]) -> None:
     body_type: Any = list[txn.body] if txn.many else txn.body
     errors = {status: {"model": ErrorAnswer, "description": code}
               for code, status in STATUS.items() if code != "unauthorized"}
     errors[401] = {"model": ErrorAnswer, "description": "unauthorized"}
 
-    async def endpoint(request: Request, who: Annotated[str, Depends(caller)],
+    async def endpoint(who: Annotated[str, Depends(caller)],
                        body: Annotated[Any, Body(description=f"{txn.infno} {txn.title} 的业务输入")],
                        insuplc_admdvs: Annotated[str, Query(max_length=6, description="参保地医保区划（来自 1101）")] = "",
                        x_opter: Annotated[str | None, Header(description="经办人编号（默认：网关配置）")] = None,
                        x_opter_name: Annotated[str | None, Header(description="经办人姓名")] = None) -> Answer:
-        service: HsaGateway = request.app.state.gateway
+        service = started()
         answer = await run_in_threadpool(service.call, txn.infno, body, caller=who, insuplc_admdvs=insuplc_admdvs,
                                          operator=Operator(x_opter, x_opter_name))
         return Answer(infno=answer.infno, msgid=answer.msgid, output=answer.output, warn_msg=answer.warn_msg)

@@ -6,7 +6,7 @@
     python -m hisbridge gateway resolve                           # 2601 for calls a dead process left in flight
     python -m hisbridge gateway serve [--host 0.0.0.0] [--port 8096] [--workers 4]
 
-Tokens and the journal live in the ledger (connection ``hisbridge_ledger``); the platform is the connection
+Tokens and the journal live in the ledger (connection ``hisbridge_db``, or ``--url``); the platform is the connection
 ``hsa_platform`` — as for the traceability feeds.
 """
 
@@ -25,6 +25,7 @@ FACTORY = "hisbridge.platforms.hsa.gateway.wiring:app_from_airflow"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hisbridge gateway", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", help="SQLAlchemy URL of the ledger (default: the Airflow connection hisbridge_db)")
     sub = parser.add_subparsers(dest="command", required=True)
     token = sub.add_parser("token", help="网关令牌").add_subparsers(dest="action", required=True)
     add = token.add_parser("add", help="新建令牌（只显示这一次）")
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "resolve":
         print(f"resolved {gateway_from_airflow().resolve_in_flight()} call(s)")
         return 0
-    ledger = ledger_from_airflow()
+    ledger = _ledger(args.url) if args.url else ledger_from_airflow()
     if args.action == "add":
         secret = new_token()
         ident = ledger.add_token(HsaGateway.SERVICE, args.caller, token_hash(secret), getpass.getuser(), args.note)
@@ -65,3 +66,12 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"token #{args.id} revoked")
     return 0
+
+
+def _ledger(url: str):
+    from hisbridge.db import make_engine
+    from hisbridge.ledger.store import Ledger
+
+    ledger = Ledger(make_engine(url))
+    ledger.ensure_schema()
+    return ledger

@@ -1,4 +1,4 @@
-"""The gateway built from Airflow's connections (``hisbridge_ledger``, ``hsa_platform``): one client per HIS
+"""The gateway built from Airflow's connections (``hisbridge_db``, ``hsa_platform``): one client per HIS
 operator, signing in once a day through the ledger's shared sign-ins, msgids from the ledger's counters."""
 
 from __future__ import annotations
