@@ -12,8 +12,11 @@ Wire contract (hsa.md §1, §2, §4.0, §4.8, §5):
 * Every request whose ``fixmedins_code`` and ``msgid`` are well-formed consumes its msgid (a second use answers
   ``报文ID重复``) and gets a journal entry, whatever its outcome — unless a fault stopped it before processing.
 
-Admin routes under ``/__admin__`` (``state``, ``journal``, ``records``, ``inventory``, ``reset``, ``faults``,
-``sign_ins/expire``) are the simulator's own and need no gateway auth.
+The 两定 transactions (1101 … 9903, :mod:`simulators.hsa.settlement_spec`) are dispatched to
+:func:`simulators.hsa.settlement.handle`; a 9102 hit is answered as ``application/octet-stream`` bytes.
+
+Admin routes under ``/__admin__`` (``state``, ``journal``, ``records``, ``inventory``, ``settlements``, ``reset``,
+``faults``, ``sign_ins/expire``) are the simulator's own and need no gateway auth.
 """
 
 from __future__ import annotations
@@ -27,11 +30,12 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
 from starlette.types import Receive, Scope, Send
 
-from simulators.hsa import spec
+from simulators.hsa import settlement, settlement_spec, spec
 from simulators.hsa.faults import DEFAULT_REFUSAL, FaultPlan, FaultRule, FaultSpecError, parse_rules
 from simulators.hsa.signing import check_gateway
 from simulators.hsa.state import SimState
@@ -225,7 +229,16 @@ def _delete(state: SimState, txn: spec.Txn, env: dict[str, Any], msgid: str) -> 
     return Outcome({"result": dict(OK)}, extra={"deleted": n})
 
 
-HANDLERS = {"sign_in": _sign_in, "sign_out": _sign_out, "delete": _delete}
+def _settlement(state: SimState, txn: spec.Txn, env: dict[str, Any], msgid: str) -> Outcome:
+    try:
+        reply = settlement.handle(state, txn, env, msgid)
+    except settlement.Refused as exc:
+        raise Failure(str(exc)) from None
+    rows_ok = reply.journal.pop("rows_ok", 0)
+    return Outcome(reply.output, rows_ok=rows_ok, warn_msg=reply.warn, extra=reply.journal)
+
+
+HANDLERS = {"sign_in": _sign_in, "sign_out": _sign_out, "delete": _delete, "settlement": _settlement}
 
 
 def _handler(txn: spec.Txn) -> Any:
@@ -279,7 +292,7 @@ def process(
             infno = env["infno"]
             if path_infno is not None and path_infno != infno:
                 raise Failure(f"[infno]与请求路径中的交易编号[{path_infno}]不一致")
-            txn = spec.CATALOGUE.get(infno)
+            txn = spec.CATALOGUE.get(infno) or settlement_spec.CATALOGUE.get(infno)
             if txn is None:
                 raise Failure(f"交易编号[{infno}]不存在或未开通")
             if txn.kind != "sign_in":
@@ -310,6 +323,16 @@ def process(
 
 
 # ------------------------------------------------------------------------------------------------ app
+
+
+def _render(answer: dict[str, Any]) -> Response:
+    """The answer envelope as JSON, or the bytes of a 9102 hit as ``application/octet-stream``."""
+    output = answer.get("output")
+    if isinstance(output, settlement.FileDownload):
+        disposition = f"attachment; filename*=UTF-8''{quote(output.filename)}"
+        return Response(output.data, media_type="application/octet-stream",
+                        headers={"Content-Disposition": disposition})  # fmt: skip
+    return _json(answer)
 
 
 def _drop_connection(request: Request) -> None:
@@ -352,7 +375,7 @@ async def _call(request: Request, state: SimState, faults: FaultPlan, path_infno
 
     answer, msgid = process(state, payload, parse_error, path_infno, refmsg_time)
     if fault is None:
-        return _json(answer)
+        return _render(answer)
     if msgid is not None:
         state.note(msgid, fault=fault.kind)
     if fault.kind == "http_502_after":
@@ -365,9 +388,9 @@ async def _call(request: Request, state: SimState, faults: FaultPlan, path_infno
                 _drop_connection(request)
                 return Response(b"")
             await asyncio.sleep(min(left, 0.05))
-        return _json(answer)
+        return _render(answer)
     if fault.kind == "malformed":
-        body = json.dumps(answer, ensure_ascii=False).encode("utf-8")
+        body = bytes(_render(answer).body)
         return Response(body[: len(body) // 2], media_type=JSON_TYPE)
     if fault.kind == "drop":
         _drop_connection(request)
@@ -415,6 +438,11 @@ def create_app(state: SimState, faults: FaultPlan) -> FastAPI:
     @app.get("/__admin__/inventory")
     async def admin_inventory() -> Response:
         return _json(state.inventory_json())
+
+    @app.get("/__admin__/settlements")
+    async def admin_settlements() -> Response:
+        with state.lock:
+            return _json(state.settlement.to_json())
 
     @app.post("/__admin__/reset")
     async def admin_reset() -> Response:

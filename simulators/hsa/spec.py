@@ -290,7 +290,7 @@ DEL_3507: tuple[Field, ...] = (
 # --------------------------------------------------------------------------------------------------------------
 # Transaction catalogue: one line of data per transaction.
 
-Kind = Literal["sign_in", "sign_out", "upload", "delete"]
+Kind = Literal["sign_in", "sign_out", "upload", "delete", "settlement"]  # settlement: settlement_spec.CATALOGUE
 
 
 @dataclass(frozen=True)

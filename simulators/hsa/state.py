@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from simulators.hsa import spec
+from simulators.hsa.settlement import SettlementStore
 
 #: The hospital and the platform work in Asia/Shanghai (UTC+8, no DST).
 CST = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -105,6 +106,7 @@ class SimState:
     sign_ins: dict[str, SignIn] = field(default_factory=dict, repr=False)
     nonces: dict[tuple[str, str], float] = field(default_factory=dict, repr=False)
     counters: dict[str, int] = field(default_factory=dict, repr=False)
+    settlement: SettlementStore = field(default_factory=SettlementStore, repr=False)  # 两定: settlement.py
     _seq: int = field(default=0, repr=False)
     _serial: int = field(default=0, repr=False)
 
@@ -311,7 +313,7 @@ class SimState:
     # ---------------------------------------------------------------------------------------------- admin
 
     def reset(self) -> None:
-        """Forget all data (records, stock, codes, msgids, journal, sign-ins, nonces); keep the configuration."""
+        """Forget all data (records, stock, codes, msgids, journal, sign-ins, nonces, 两定 data); keep the config."""
         with self.lock:
             self.records.clear()
             self.inventory.clear()
@@ -322,6 +324,7 @@ class SimState:
             self.sign_ins.clear()
             self.nonces.clear()
             self.counters.clear()
+            self.settlement.reset()
 
     def all_records(
         self,
@@ -357,6 +360,7 @@ class SimState:
                 "msgids_seen": len(self.msgids),
                 "active_sign_ins": sum(1 for s in self.sign_ins.values() if s.active and now < s.expires_at),
                 "counters": dict(self.counters),
+                "settlement": self.settlement.summary(),
                 "config": {
                     "auth_mode": self.auth_mode,
                     "paasid": self.paasid,

@@ -85,11 +85,14 @@ class HsaGateway:
              operator: Operator = Operator()) -> GatewayAnswer:
         txn = self.transaction(infno)
         payload = validated(txn, body)
+        if not insuplc_admdvs and _find(payload, "psn_no"):  # hsa.md §2.1: it routes a person's transaction
+            raise _invalid([FieldProblem(field="insuplc_admdvs", reason="输入含人员编号 psn_no 时必填（取 1101 返回的 "
+                                         "insuinfo.insuplc_admdvs），作为查询参数 ?insuplc_admdvs= 传入")])
         client = self.client_for(operator)
         attempts = 1 + (0 if txn.changes_state else self.read_retries)
         for attempt in range(1, attempts + 1):
             msgid = client.next_msgid()
-            entry = self._journal_begin(txn, msgid, payload, caller)
+            entry = self._journal_begin(txn, msgid, payload, caller, insuplc_admdvs)
             started = time.monotonic()
             try:
                 answer = client.call(infno, payload, msgid=msgid, insuplc_admdvs=insuplc_admdvs, wire=True)
@@ -157,7 +160,8 @@ class HsaGateway:
         """Send 2601 for ``omsgid``; its msgid when the original is undone (or never arrived), else ``None``."""
         body = Reversal(psn_no=_find(payload, "psn_no") or "", omsgid=omsgid, oinfno=oinfno).model_dump(mode="json")
         msgid = client.next_msgid()
-        rentry = self._journal_begin(catalogue.get(REVERSAL), msgid, body, caller, business_ref=omsgid)
+        rentry = self._journal_begin(catalogue.get(REVERSAL), msgid, body, caller, insuplc_admdvs,
+                                     business_ref=omsgid)
         started = time.monotonic()
         try:
             answer = client.call(REVERSAL, body, msgid=msgid, insuplc_admdvs=insuplc_admdvs, wire=True)
@@ -193,17 +197,22 @@ class HsaGateway:
                                            err_msg="no answer recorded: check on the platform before redoing")
                 resolved += 1
                 continue
-            payload = _business_input(row["request"], txn)
+            payload, area = _business_input(row["request"], txn)
             if self._reverse(txn.infno, payload, row["msgid"], row["id"], self.client_for(operator),
-                             row["caller"] or "gateway", "") is not None:
+                             row["caller"] or "gateway", area) is not None:
                 resolved += 1
         return resolved
 
     # -- the journal ---------------------------------------------------------------------------------------
-    def _journal_begin(self, txn: Txn, msgid: str, payload: Any, caller: str, business_ref: str | None = None) -> int:
+    def _journal_begin(self, txn: Txn, msgid: str, payload: Any, caller: str, insuplc_admdvs: str,
+                       business_ref: str | None = None) -> int:
+        """The call as leaving, in the envelope's shape (what a restart needs to reverse it); the whole envelope
+        replaces it when the answer is in."""
+        request = {"infno": txn.infno, "msgid": msgid, "insuplc_admdvs": insuplc_admdvs,
+                   "input": payload if txn.node is None else {txn.node: payload}}
         return self.ledger.journal(JournalEntry(
             platform=PLATFORM, operation=txn.infno, direction="out", outcome="in_flight", started_at=self.clock(),
-            caller=caller, msgid=msgid, request=orjson.dumps(payload).decode(),
+            caller=caller, msgid=msgid, request=orjson.dumps(request).decode(),
             business_ref=business_ref or _business_ref(payload, None)))
 
     def _journal_end(self, entry: int, exc: HsaError, outcome: str, started: float) -> None:
@@ -307,10 +316,10 @@ def _business_ref(payload: Any, output: Any) -> str | None:
     return None
 
 
-def _business_input(request: str | None, txn: Txn) -> Any:
-    """The business input of a journalled call: the envelope's ``input`` node, or the input itself."""
+def _business_input(request: str | None, txn: Txn) -> tuple[Any, str]:
+    """The business input of a journalled call (its envelope's ``input`` node) and its ``insuplc_admdvs``."""
     data = orjson.loads(request) if request else {}
-    if isinstance(data, dict) and "input" in data and "infno" in data:
-        inp = data["input"]
-        return inp.get(txn.node, inp) if txn.node and isinstance(inp, dict) else inp
-    return data
+    inp = data.get("input", {}) if isinstance(data, dict) else {}
+    if txn.node and isinstance(inp, dict):
+        inp = inp.get(txn.node, inp)
+    return inp, (data.get("insuplc_admdvs") or "") if isinstance(data, dict) else ""

@@ -69,3 +69,10 @@ def _refs(node):
     elif isinstance(node, list):
         for value in node:
             yield from _refs(value)
+
+
+def test_a_persons_transaction_without_the_insured_area_is_refused_before_sending(rig) -> None:
+    answer = rig.post("2201", REGISTER)
+    assert answer.status_code == 422
+    assert [f["field"] for f in answer.json()["error"]["fields"]] == ["insuplc_admdvs"]
+    assert not rig.sim.state.journal
