@@ -4,7 +4,8 @@ run, with 20 concurrent callers.
 1. the 医保 simulator in its own process (``python -m simulators.hsa``, no gateway signature);
 2. a fresh PostgreSQL ledger (the gateway journals every call twice: as leaving, then answered) with one token;
 3. the gateway in its own process: uvicorn with ``--workers`` (production's way), wired by ``gateway_child.py``;
-4. **direct**: ``--callers`` threads, each with its own ``HsaClient``, call 1101 人员信息获取 ``--calls`` times;
+4. **direct**: ``--callers`` threads, each with its own ``HsaClient`` (msgids from the ledger's counters, as in
+   production), call 1101 人员信息获取 ``--calls`` times;
 5. **gateway**: the same threads POST the same business input to ``/hsa/v1/1101`` over keep-alive.
 
 Both paths sign in, validate the input and parse the answer; the gateway adds HTTP to it, the token check, the
@@ -116,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     from hisbridge.platforms.hsa.client import HsaClient, HsaSettings
     from hisbridge.platforms.hsa.gateway.service import HsaGateway
     from hisbridge.platforms.hsa.gateway.tokens import new_token, token_hash
+    from hisbridge.platforms.hsa.msgid import CounterMsgIds
 
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'plugins'}{os.pathsep}{ROOT}{os.pathsep}{BENCH}"}
     sim_port, gw_port = free_port(), free_port()
@@ -133,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
                 process(gateway, f"{gw_url}/hsa/v1/health", env):
 
             def direct(_: int) -> Callable[[], None]:
-                client = HsaClient(HsaSettings(base_url=sim_url, **SETTINGS))
+                # msgids from the ledger's counters, as every production client takes them (unique across callers)
+                client = HsaClient(HsaSettings(base_url=sim_url, **SETTINGS),
+                                   msgids=CounterMsgIds(ledger.next_value, ledger.drop_counters))
                 return lambda: client.call("1101", PERSON)
 
             def through_gateway(_: int) -> Callable[[], None]:

@@ -37,7 +37,8 @@ def _flag(value: str) -> bool:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
-        prog="python -m simulators.hsa", description="医保平台模拟器 (进销存 3501–3507, 9001/9002)"
+        prog="python -m simulators.hsa",
+        description="医保平台模拟器 (进销存 3501–3507, 两定 1101–5303, 9001/9002, 9101/9102)",
     )
     p.add_argument("--host", default=_env("HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(_env("PORT", "8097") or 8097))

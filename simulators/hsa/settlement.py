@@ -538,7 +538,7 @@ def _read_node(node: ss.Node, inp: Mapping[str, Any], state: SimState) -> Any:
     """The checked node: a dict (``obj``; ``None`` when optional and absent) or ``[(path, row), …]``."""
     value = inp.get(node.name)
     req25 = state.require_2025_fields
-    if spec.blank(value) or value == [] or value == {}:
+    if spec.blank(value) or value == []:  # an empty object is present: its fields are checked (and named)
         if node.req:
             raise Refused(f"[{node.name}]不能为空")
         return None if node.shape == "obj" else []
@@ -1389,12 +1389,15 @@ def _h3201(ctx: Ctx, n: dict[str, Any]) -> Reply:
 
 def _file_text(data: bytes) -> str:
     if zipfile.is_zipfile(io.BytesIO(data)):
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = [i.filename for i in zf.infolist() if not i.is_dir()]
-            if not names:
-                raise Refused("明细对账文件为空(zip中没有文件)")
-            name = next((x for x in names if x.lower().endswith(".txt")), names[0])
-            data = zf.read(name)
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = [i.filename for i in zf.infolist() if not i.is_dir()]
+                if not names:
+                    raise Refused("明细对账文件为空(zip中没有文件)")
+                name = next((x for x in names if x.lower().endswith(".txt")), names[0])
+                data = zf.read(name)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as exc:
+            raise Refused(f"明细对账文件不是有效的zip文件({type(exc).__name__})") from None
     for encoding in ("utf-8-sig", "gbk"):
         try:
             return data.decode(encoding)

@@ -99,7 +99,8 @@ def test_full_inpatient_stay_and_its_revokes(c: SClient) -> None:
     ok(c.pcall("2405", {"data": data}, LI))
     assert _visit(c, mdtrt_id)["status"] == "admitted"
     fails(c.pcall("2404", {"data": data}, LI), "存在费用明细")
-    fails(c.pcall("2302", {"data": [{"feedetl_sn": "NOPE", **data}]}, LI), "[data[0].feedetl_sn]费用明细流水号[NOPE]不存在")
+    fails(c.pcall("2302", {"data": [{"feedetl_sn": "NOPE", **data}]}, LI),
+          "[data[0].feedetl_sn]费用明细流水号[NOPE]不存在")  # fmt: skip
     ok(c.pcall("2302", {"data": [{"feedetl_sn": second[0]["feedetl_sn"], **data}]}, LI))
     assert len(_details(c, mdtrt_id)) == 3
     ok(c.pcall("2302", {"data": {"feedetl_sn": "0000", **data}}, LI))
