@@ -25,7 +25,7 @@ def app():
     from hisbridge.platforms.hsa.gateway.wiring import ClientsPerOperator
 
     def gateway() -> HsaGateway:
-        ledger = Ledger(make_engine(os.environ["HB_BENCH_LEDGER"]))
+        ledger = Ledger(make_engine(os.environ["HB_BENCH_LEDGER"], pool_size=20, max_overflow=20))
         settings = HsaSettings(base_url=os.environ["HB_BENCH_PLATFORM"], **SETTINGS)
         return HsaGateway(ledger, ClientsPerOperator(settings, ledger))
 

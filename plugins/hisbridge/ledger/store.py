@@ -601,11 +601,23 @@ class Ledger:
             conn.execute(delete(c).where(c.c.name.like(f"{prefix}%"), c.c.name < below))
 
     def journal(self, entry: JournalEntry) -> int:
+        return self.journal_with_msgid(entry)[0]
+
+    def journal_with_msgid(self, entry: JournalEntry, msgid: Callable[[], str] | None = None) -> tuple[int, str | None]:
+        """Write ``entry``; with ``msgid`` (the platform's msgid factory), its msgid is taken inside the same
+        transaction (counters it draws with :meth:`next_value` commit with the entry). Returns (id, msgid)."""
         values = dict(entry.__dict__)
         # stored as UTC: SQLite keeps a zone-aware time's wall clock without its offset
         values["started_at"] = _aware(entry.started_at).astimezone(UTC)
-        with self.engine.begin() as conn:
-            return int(conn.execute(insert(s.call_journal).values(**values)).inserted_primary_key[0])
+        with self._begin() as conn:
+            if msgid is not None:
+                self._local.tx = conn
+                try:
+                    values["msgid"] = msgid()
+                finally:
+                    self._local.tx = None
+            ident = int(conn.execute(insert(s.call_journal).values(**values)).inserted_primary_key[0])
+        return ident, values["msgid"]
 
     def journal_update(self, entry_id: int, **answer: Any) -> None:
         """Complete a journal entry written before its call left (``outcome="in_flight"``) with the answer."""

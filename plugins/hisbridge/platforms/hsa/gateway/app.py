@@ -9,6 +9,7 @@ several workers (``python -m hisbridge gateway serve --workers 4``; production).
 # no ``from __future__ import annotations``: FastAPI reads the endpoints' annotations, closures included
 import logging
 import threading
+import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -37,8 +38,11 @@ class Answer(BaseModel):
     warn_msg: str | None = Field(None, description="医保平台的提示信息")
 
 
-def create_gateway_app(gateway: Callable[[], HsaGateway], *, resolve_at_start: bool = True) -> FastAPI:
-    """``gateway`` is called once, when the app starts (so importing the plugin opens no connection)."""
+def create_gateway_app(gateway: Callable[[], HsaGateway], *, resolve_at_start: bool = True,
+                       token_ttl_s: float = 30) -> FastAPI:
+    """``gateway`` is called once, when the app starts (so importing the plugin opens no connection). A token
+    that was accepted is trusted for ``token_ttl_s`` before it is looked up again: a revoked token stops working
+    within that time."""
 
     lock = threading.Lock()
 
@@ -68,10 +72,20 @@ def create_gateway_app(gateway: Callable[[], HsaGateway], *, resolve_at_start: b
     async def gateway_error(_: Request, exc: GatewayError) -> JSONResponse:
         return JSONResponse(ErrorAnswer(error=exc.body).model_dump(mode="json"), status_code=exc.status)
 
+    known: dict[str, tuple[str, float]] = {}  # token hash → (caller, until): one ledger look-up per token_ttl_s
+
     def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
         service = started()
-        who = service.ledger.token_caller(HsaGateway.SERVICE, token_hash(credentials.credentials)) \
-            if credentials else None
+        who = None
+        if credentials:
+            digest = token_hash(credentials.credentials)
+            cached = known.get(digest)
+            if cached and cached[1] > time.monotonic():
+                who = cached[0]
+            else:
+                who = service.ledger.token_caller(HsaGateway.SERVICE, digest)
+                if who is not None:
+                    known[digest] = (who, time.monotonic() + token_ttl_s)
         if who is None:
             raise GatewayError(ErrorBody(code="unauthorized", message="缺少有效的网关令牌（Authorization: Bearer …）"))
         return who

@@ -91,8 +91,7 @@ class HsaGateway:
         client = self.client_for(operator)
         attempts = 1 + (0 if txn.changes_state else self.read_retries)
         for attempt in range(1, attempts + 1):
-            msgid = client.next_msgid()
-            entry = self._journal_begin(txn, msgid, payload, caller, insuplc_admdvs)
+            entry, msgid = self._journal_begin(txn, client.next_msgid, payload, caller, insuplc_admdvs)
             started = time.monotonic()
             try:
                 answer = client.call(infno, payload, msgid=msgid, insuplc_admdvs=insuplc_admdvs, wire=True)
@@ -159,9 +158,8 @@ class HsaGateway:
                  insuplc_admdvs: str) -> str | None:
         """Send 2601 for ``omsgid``; its msgid when the original is undone (or never arrived), else ``None``."""
         body = Reversal(psn_no=_find(payload, "psn_no") or "", omsgid=omsgid, oinfno=oinfno).model_dump(mode="json")
-        msgid = client.next_msgid()
-        rentry = self._journal_begin(catalogue.get(REVERSAL), msgid, body, caller, insuplc_admdvs,
-                                     business_ref=omsgid)
+        rentry, msgid = self._journal_begin(catalogue.get(REVERSAL), client.next_msgid, body, caller, insuplc_admdvs,
+                                            business_ref=omsgid)
         started = time.monotonic()
         try:
             answer = client.call(REVERSAL, body, msgid=msgid, insuplc_admdvs=insuplc_admdvs, wire=True)
@@ -204,16 +202,18 @@ class HsaGateway:
         return resolved
 
     # -- the journal ---------------------------------------------------------------------------------------
-    def _journal_begin(self, txn: Txn, msgid: str, payload: Any, caller: str, insuplc_admdvs: str,
-                       business_ref: str | None = None) -> int:
-        """The call as leaving, in the envelope's shape (what a restart needs to reverse it); the whole envelope
-        replaces it when the answer is in."""
-        request = {"infno": txn.infno, "msgid": msgid, "insuplc_admdvs": insuplc_admdvs,
+    def _journal_begin(self, txn: Txn, msgid: Callable[[], str], payload: Any, caller: str, insuplc_admdvs: str,
+                       business_ref: str | None = None) -> tuple[int, str]:
+        """The call as leaving, with a msgid taken in the same transaction, in the envelope's shape (what a
+        restart needs to reverse it); the whole envelope replaces it when the answer is in."""
+        request = {"infno": txn.infno, "insuplc_admdvs": insuplc_admdvs,
                    "input": payload if txn.node is None else {txn.node: payload}}
-        return self.ledger.journal(JournalEntry(
+        entry, taken = self.ledger.journal_with_msgid(JournalEntry(
             platform=PLATFORM, operation=txn.infno, direction="out", outcome="in_flight", started_at=self.clock(),
-            caller=caller, msgid=msgid, request=orjson.dumps(request).decode(),
-            business_ref=business_ref or _business_ref(payload, None)))
+            caller=caller, request=orjson.dumps(request).decode(),
+            business_ref=business_ref or _business_ref(payload, None)), msgid)
+        assert taken is not None
+        return entry, taken
 
     def _journal_end(self, entry: int, exc: HsaError, outcome: str, started: float) -> None:
         err = exc.err_msg if isinstance(exc, Rejected) else str(exc)

@@ -15,9 +15,14 @@ from hisbridge.platforms.hsa.gateway.service import HsaGateway, Operator
 
 @cache
 def ledger_from_airflow() -> Ledger:
+    """The ledger on its own engine, with a pool sized for the request threads (each call journals twice)."""
+    from hisbridge.db import make_engine
     from hisbridge.hooks import LedgerHook
 
-    return LedgerHook().ledger
+    url = LedgerHook().engine.url.render_as_string(hide_password=False)
+    if url.startswith("sqlite"):
+        return Ledger(make_engine(url))
+    return Ledger(make_engine(url, pool_size=20, max_overflow=20))
 
 
 def gateway_from_airflow() -> HsaGateway:

@@ -125,8 +125,7 @@ def test_a_gateway_that_died_between_send_and_answer_reverses_the_call_at_restar
     txn = gateway.transaction("2207")
     payload = validated(txn, settle)
     client = gateway.client_for(Operator())
-    msgid = client.next_msgid()
-    gateway._journal_begin(txn, msgid, payload, "HIS 门诊收费", AREA)
+    _, msgid = gateway._journal_begin(txn, client.next_msgid, payload, "HIS 门诊收费", AREA)
     client.call("2207", payload, msgid=msgid, insuplc_admdvs=AREA, wire=True)  # settled on the platform; the answer dies with us
     assert [e["outcome"] for e in rig.journal()][-1] == "in_flight"
 
