@@ -155,7 +155,10 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
                 raise_on_halt=False))
             for name in COUNTS:
                 rerun[name] += getattr(summary, name)
-        # the 23:55 sign-out (DAG hsa_sign_out): today's shared sign-in ends with one 9002
+        from demo.gateway_visit import outpatient_settlement
+
+        gateway_visit = outpatient_settlement(ledger, settings, echo)
+        # the 23:55 sign-out (DAG hsa_sign_out): each operator's shared sign-in of the day ends with one 9002
         sign_out_day(store, lambda: HsaClient(settings, msgids=CounterMsgIds(ledger.next_value)),
                      shanghai_day(datetime.now(SHANGHAI)), include_day=True, actor="demo")
         platform_state = sim.state.summary()
@@ -164,7 +167,7 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     checks = check_edge_cases(ledger, demo.edge_cases)
     result = {"totals": totals, "reasons": reasons, "rerun": dict(rerun), "checks": checks,
               "his": his_path, "ledger": ledger_path, "log": log_path, "pii": demo.pii, "platform": platform_state,
-              "sign_calls": dict(sign_calls)}
+              "sign_calls": dict(sign_calls), "gateway_visit": gateway_visit}
     _print_report(result, mode, echo)
     return result
 
@@ -226,7 +229,8 @@ def _print_report(result: dict, mode: str, echo) -> None:
     echo(f"\n重跑商品销售：抽取 {r['selected']}，跳过(已确认未变化) {r['skipped']}，新发送报文 {r['messages']} 条 "
          f"→ {'无重复发送 ✓' if r['messages'] == 0 else '有新报文，请检查'}")
     signs = result["sign_calls"]
-    echo(f"签到/签退：9001 × {signs.get('9001', 0)}，9002 × {signs.get('9002', 0)}（各任务共用当日同一次签到，日终签退）")
+    echo(f"签到/签退：9001 × {signs.get('9001', 0)}，9002 × {signs.get('9002', 0)}（每个经办人当日一次签到：追溯码各任务共用"
+         f"「hisbridge」的，网关的收费员另签；日终签退）")
     p = result["platform"]
     echo(f"模拟器平台侧：{p.get('records_by_type') or p.get('records') or p}")
     echo(f"\n台账（SQLite）：{result['ledger']}\n  python -m hisbridge ledger --url sqlite:///{result['ledger']} summary"

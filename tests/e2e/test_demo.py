@@ -43,5 +43,19 @@ def test_no_patient_identifier_in_logs_or_console(demo) -> None:
     assert leaked == []
 
 
-def test_one_sign_in_for_the_day_shared_by_every_feed_and_one_sign_out(demo) -> None:
-    assert demo["sign_calls"] == {"9001": 1, "9002": 1}
+def test_one_sign_in_per_operator_for_the_day_and_one_sign_out_each(demo) -> None:
+    # every traceability feed shares the "hisbridge" operator's; the gateway's 收费员 signs in as herself
+    assert demo["sign_calls"] == {"9001": 2, "9002": 2}
+
+
+def test_one_outpatient_settlement_through_the_gateway_is_answered_and_journalled(demo) -> None:
+    visit = demo["gateway_visit"]
+    info = visit["answer"]["output"]["setlinfo"]
+    parts = float(info["fund_pay_sumamt"]) + float(info["acct_pay"]) + float(info["psn_cash_pay"])
+    assert round(parts, 2) == float(info["medfee_sumamt"]) == float(visit["request"]["medfee_sumamt"])
+    entry = visit["journal"]
+    assert entry["operation"] == "2207" and entry["outcome"] == "acknowledged"
+    assert entry["msgid"] == visit["answer"]["msgid"] and '"infno":"2207"' in entry["request"]
+    assert "4. 医保实时网关" in demo["console"] and info["setl_id"] in demo["console"]
+    shown = demo["console"] + demo["log"].read_text(encoding="utf-8")
+    assert visit["request"]["psn_no"] not in shown and visit["request"]["mdtrt_cert_no"] not in shown
