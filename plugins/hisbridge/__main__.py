@@ -1,4 +1,5 @@
-"""``python -m hisbridge <command>``: ledger (list failures, re-queue), demo, queue-views."""
+"""``python -m hisbridge <command>``: ledger (list failures, re-queue), demo, queue-views, the 医保 gateway, the
+医保 catalogue table."""
 
 from __future__ import annotations
 
