@@ -19,6 +19,12 @@ DOC = Path(__file__).resolve().parents[4] / "docs" / "hsa_transactions.md"
 START, END = "<!-- catalogue:start -->", "<!-- catalogue:end -->"
 
 
+def served_by(txn: Txn) -> str:
+    if txn.group == "进销存":
+        return "追溯码上传任务" + ("" if txn.many and txn.err_node else "（单条）")
+    return f"网关 `/hsa/v1/{txn.infno}`"
+
+
 def input_nodes(txn: Txn) -> str:
     if txn.node is not None:
         return f"`{txn.node}`" + ("[]" if txn.many else "")
@@ -37,13 +43,15 @@ def output_nodes(txn: Txn) -> str:
 
 def table() -> str:
     rows = [
-        "| infno | 名称 | 组 | hsa.md | 输入节点 | 输出节点 | 改变平台数据 | 撤销交易 | 可 2601 冲正 | 已知错误 | 公开资料未定（可配置） |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| infno | 名称 | 组 | hsa.md | 调用方式 | 输入节点 | 输出节点 | 改变平台数据 | 撤销交易 | 可 2601 冲正 | 已知错误 "
+        "| 公开资料未定（可配置） |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for txn in sorted(CATALOGUE.values(), key=lambda t: (t.group, t.infno)):
         errors = "; ".join(f"“{e.wording}” → {e.meaning}" for e in txn.errors) or "—"
         rows.append(
-            f"| {txn.infno} | {txn.title} | {txn.group or '—'} | §{txn.section or '—'} | {input_nodes(txn)} | "
+            f"| {txn.infno} | {txn.title} | {txn.group or '—'} | §{txn.section or '—'} | {served_by(txn)} | "
+            f"{input_nodes(txn)} | "
             f"{output_nodes(txn)} | {'是' if txn.changes_state else '否'} | {txn.undone_by or '—'} | "
             f"{'是' if txn.reversible else '否'} | {errors} | {txn.unknowns or '—'} |"
         )

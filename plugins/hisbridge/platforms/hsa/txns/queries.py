@@ -14,7 +14,6 @@ from hisbridge.platforms.hsa.txns.base import (
     DateTime,
     HsaBody,
     HsaOutput,
-    Insutype,
     MedType,
     OutDate,
     OutDateTime,
@@ -23,6 +22,7 @@ from hisbridge.platforms.hsa.txns.base import (
     f,
     o,
 )
+from hisbridge.platforms.hsa.txns.configured import configured_body
 
 # -- 5201 就诊信息查询 ------------------------------------------------------------------------------------------
 
@@ -373,16 +373,11 @@ class InpatientOutput(HsaOutput):
 # -- 9903 门慢门特认定资格信息查询 (province-only, §4.12) -----------------------------------------------------------
 
 
-class OpspQualificationQuery(HsaBody):
-    """9903 门慢门特认定资格信息查询, input node ``data`` — **all assumed**: 9903 is in no public material.
-
-    The node name, ``psn_no`` (required), ``insutype`` and ``opsp_dise_code`` (optional) are guesses from the
-    transaction's name and from 2503/5301; take the real fields from the province's interface package.
-    """
-
-    psn_no: C30 = f("人员编号", pii="patient")
-    insutype: Insutype | None = f("险种类型", None)
-    opsp_dise_code: C30 | None = f("门慢门特病种目录代码", None)
+#: 9903's input, from ``include/mappings/hsa_9903.yaml`` (or ``HISBRIDGE_HSA_9903``): **all assumed** — 9903 is in
+#: no public material; the shipped declaration (``psn_no`` required, ``insutype`` and ``opsp_dise_code`` optional,
+#: node ``data``) is a guess from the name and from 2503/5301, to be replaced from the province's package.
+OPSP_NODE, OpspQualificationQuery = configured_body("9903", "OpspQualificationQuery",
+                                                    "9903 门慢门特认定资格信息查询 — assumed, configurable")
 
 
 class OpspQualificationOutput(HsaOutput):
@@ -408,9 +403,10 @@ ENTRIES = (
         changes_state=False, group="查询", section="4.10"),
     Txn("5303", "在院信息查询", "data", InpatientQuery, output=InpatientOutput, changes_state=False, group="查询",
         section="4.10"),
-    Txn("9903", "门慢门特认定资格信息查询", "data", OpspQualificationQuery, output=OpspQualificationOutput,
+    Txn("9903", "门慢门特认定资格信息查询", OPSP_NODE, OpspQualificationQuery, output=OpspQualificationOutput,
         changes_state=False, group="查询", section="4.12",
-        unknowns="Not in any public material: the whole transaction (node, fields, output) is assumed and must be "
-                 "configured from the province's interface package."),
+        unknowns="Not in any public material: node and fields are assumed, declared in "
+                 "include/mappings/hsa_9903.yaml (or HISBRIDGE_HSA_9903) to be set from the province's package; "
+                 "the answer is kept whole."),
 )
 # fmt: on

@@ -124,3 +124,21 @@ def test_9903_is_declared_as_assumed_and_its_output_keeps_whatever_comes() -> No
 @pytest.mark.parametrize("infno", ["5201", "5202", "5204", "9903"])
 def test_what_public_material_leaves_open_is_said(infno: str) -> None:
     assert get(infno).unknowns
+
+
+def test_9903_is_declared_by_the_sites_yaml(tmp_path, monkeypatch) -> None:
+    from hisbridge.platforms.hsa.txns.configured import configured_body
+
+    site = tmp_path / "9903.yaml"
+    site.write_text("node: rdinfo\nfields:\n"
+                    "  psn_no: {name: 人员编号, type: C, length: 30, required: true, pii: patient}\n"
+                    "  begndate: {name: 开始日期, type: D, required: true}\n"
+                    "  lmt_amt: {name: 限额, type: N, digits: 16, places: 2}\n", encoding="utf-8")
+    monkeypatch.setenv("HISBRIDGE_HSA_9903", str(site))
+    node, model = configured_body("9903", "Site9903", "9903")
+    assert node == "rdinfo"
+    wire = model.model_validate({"psn_no": "P1", "begndate": "20261101", "lmt_amt": "12.5"}).model_dump(mode="json")
+    assert wire == {"psn_no": "P1", "begndate": "2026-11-01", "lmt_amt": 12.5}
+    with pytest.raises(ValidationError):
+        model.model_validate({"psn_no": "P1"})  # begndate required by the site's declaration
+    assert model.model_fields["psn_no"].json_schema_extra == {"pii": True, "pii_subject": "patient"}
