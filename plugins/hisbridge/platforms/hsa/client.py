@@ -356,6 +356,19 @@ class HsaClient:
             )
         return answer
 
+    def request(
+        self,
+        infno: str,
+        body: BaseModel | Mapping[str, object] | Sequence[BaseModel | Mapping[str, object]],
+        *,
+        msgid: str | None = None,
+        insuplc_admdvs: str = "",
+    ) -> tuple[BaseModel | None, HsaAnswer]:
+        """Any catalogued transaction: validate ``body`` by its declaration, send it, and read the answer's output
+        by the declared output model (fields the spec does not name are kept). Raises as :meth:`call`."""
+        answer = self.call(infno, body, msgid=msgid, insuplc_admdvs=insuplc_admdvs)
+        return catalogue.get(infno).read_output(answer.output), answer
+
     def call_batch(
         self,
         infno_batch: str,
