@@ -53,7 +53,7 @@ from hisbridge.platforms.hsa.models import (
 
 __all__ = [
     "C2", "C3", "C4", "C6", "C10", "C15", "C20", "C30", "C32", "C40", "C50", "C100", "C200", "C300", "C500", "C1000",
-    "C2000", "C4000", "N4_1", "N6_2", "N12_2", "N16_2", "N16_4", "N16_6", "Date", "DateTime", "Flag", "HsaBody",
+    "C2000", "C4000", "ExpContent", "N2", "N3", "N10", "N4_1", "N6_2", "N12_2", "N16_2", "N16_4", "N16_6", "Date", "DateTime", "Flag", "HsaBody",
     "Nodes", "HsaOutput", "f", "o", "OutText", "OutNum", "OutDate", "OutDateTime", "MdtrtCertType", "Gend",
     "ClrType", "OpterType", "DiagType", "InoutDiagType", "PsnSetlway", "HospApprFlag", "Insutype", "MedType",
     "PsnCertType", "ChrgitmLv", "MedChrgitmType", "ListType", "ClrWay", "PayLoc", "Naty", "FundPayType",
@@ -68,9 +68,16 @@ C1000 = _text(1000)
 C2000 = _text(2000)
 C4000 = _text(4000)
 
+#: whole numbers of at most 2, 3, 10 digits (sort orders, counts, days)
+N2 = _number(2, 0)
+N3 = _number(3, 0)
+N10 = _number(10, 0)
 N4_1 = _number(4, 1)
 N6_2 = _number(6, 2)
 N12_2 = _number(12, 2)
+
+#: 扩展字段 ``exp_content``: JSON text or an object (hsa.md §3)
+ExpContent = C4000 | dict[str, Any]
 
 #: a field of an input body: its Chinese name; ``default=...`` means required (``pii`` flags personal data)
 f = _f

@@ -6,9 +6,6 @@ undo with 2305, 2302, 2405, 2404 (§0). 2304, 2305 and 2401 may also be reversed
 
 from __future__ import annotations
 
-from typing import Any
-
-from hisbridge.platforms.hsa.models import _number
 from hisbridge.platforms.hsa.txn import Txn
 from hisbridge.platforms.hsa.txns.base import (
     C3,
@@ -21,7 +18,8 @@ from hisbridge.platforms.hsa.txns.base import (
     C300,
     C500,
     C1000,
-    C4000,
+    N2,
+    N3,
     N16_2,
     N16_4,
     N16_6,
@@ -29,6 +27,7 @@ from hisbridge.platforms.hsa.txns.base import (
     DateTime,
     DiagType,
     DscgWay,
+    ExpContent,
     Flag,
     HospApprFlag,
     HsaBody,
@@ -37,20 +36,16 @@ from hisbridge.platforms.hsa.txns.base import (
     MdtrtCertType,
     MedType,
     Nodes,
-    OutDate,
-    OutDateTime,
     OutNum,
     OutText,
     PsnSetlway,
     f,
     o,
 )
+from hisbridge.platforms.hsa.txns.outpatient import SettlementOutput
 
 # whole numbers (``N 2`` 孕周数 / 诊断排序号, ``N 3`` 胎次 / 胎儿数): base.py has no N type without decimals
-_N2 = _number(2, 0)
-_N3 = _number(3, 0)
 #: 扩展字段: "C 4000, JSON text or object" (§3) — provincial extensions, so both shapes are accepted
-_ExpContent = C4000 | dict[str, Any]
 # "C 3 dict" flags whose values hsa.md does not list (etip_flag, dscg_tkdrug_flag, latechb_flag, pret_flag,
 # cop_flag) stay open text, as 2204's do; only flags §6 lists as 0/1 (acct_used_flag, mid_setl_flag,
 # maindiag_flag) are ``Flag``
@@ -93,7 +88,7 @@ class InpatientFeeDetail(HsaBody):
     dscg_tkdrug_flag: C3 | None = f("出院带药标志", None)
     matn_fee_flag: C6 | None = f("生育费用标志", None)  # C 6 dict: wider than a 0/1 flag, values not captured
     memo: C500 | None = f("备注", None)
-    exp_content: _ExpContent | None = f("扩展字段", None)
+    exp_content: ExpContent | None = f("扩展字段", None)
 
 
 class InpatientFeeResult(HsaOutput):
@@ -132,7 +127,7 @@ class InpatientFeeDetailRevoke(HsaBody):
     feedetl_sn: C30 = f("费用明细流水号")  # "0000": every unsettled detail of the visit
     mdtrt_id: C30 = f("就诊ID")
     psn_no: C30 = f("人员编号", pii="patient")
-    exp_content: _ExpContent | None = f("扩展字段", None)
+    exp_content: ExpContent | None = f("扩展字段", None)
 
 
 # -- 2303 / 2304 / 2305 结算 -------------------------------------------------------------------------------------
@@ -156,72 +151,11 @@ class InpatientSettle(HsaBody):
     overlmt_selfpay: N16_2 | None = f("超限价金额", None)
     preselfpay_amt: N16_2 | None = f("先行自付金额", None)
     inscp_scp_amt: N16_2 | None = f("符合政策范围金额", None)
-    exp_content: _ExpContent | None = f("扩展字段", None)
+    exp_content: ExpContent | None = f("扩展字段", None)
 
 
-class InpatientSettlementInfo(HsaOutput):
-    """2303/2304/2305 output node ``setlinfo`` (2207's fields; 2303 may leave ids and ``clr_*`` empty, 2305
-    negates the amounts)."""
-
-    mdtrt_id: OutText | None = o("就诊ID", required=True)
-    setl_id: OutText | None = o("结算ID", required=True)
-    psn_no: OutText | None = o("人员编号", required=True, pii="patient")
-    psn_name: OutText | None = o("人员姓名", required=True, pii="patient")
-    psn_cert_type: OutText | None = o("人员证件类型", required=True)
-    certno: OutText | None = o("证件号码", required=True, pii="patient")
-    gend: OutText | None = o("性别")
-    naty: OutText | None = o("民族")
-    brdy: OutDate | None = o("出生日期")
-    age: OutNum | None = o("年龄")
-    insutype: OutText | None = o("险种类型")
-    psn_type: OutText | None = o("人员类别", required=True)
-    cvlserv_flag: OutText | None = o("公务员标志", required=True)
-    setl_time: OutDateTime | None = o("结算时间", required=True)
-    mdtrt_cert_type: OutText | None = o("就诊凭证类型")
-    med_type: OutText | None = o("医疗类别", required=True)
-    medfee_sumamt: OutNum | None = o("医疗费总额", required=True)
-    fulamt_ownpay_amt: OutNum | None = o("全自费金额", required=True)
-    overlmt_selfpay: OutNum | None = o("超限价自费费用", required=True)
-    preselfpay_amt: OutNum | None = o("先行自付金额", required=True)
-    inscp_scp_amt: OutNum | None = o("符合政策范围金额", required=True)
-    act_pay_dedc: OutNum | None = o("实际支付起付线")
-    hifp_pay: OutNum | None = o("基本医疗保险统筹基金支出", required=True)
-    pool_prop_selfpay: OutNum | None = o("基本医疗保险统筹基金支付比例", required=True)
-    cvlserv_pay: OutNum | None = o("公务员医疗补助资金支出", required=True)
-    hifes_pay: OutNum | None = o("企业补充医疗保险基金支出", required=True)
-    hifmi_pay: OutNum | None = o("居民大病保险资金支出", required=True)
-    hifob_pay: OutNum | None = o("职工大额医疗费用补助基金支出", required=True)
-    maf_pay: OutNum | None = o("医疗救助基金支出", required=True)
-    oth_pay: OutNum | None = o("其他支出", required=True)
-    fund_pay_sumamt: OutNum | None = o("基金支付总额", required=True)  # in- or excluding 个人账户 by province
-    psn_part_amt: OutNum | None = o("个人负担总金额", required=True)
-    acct_pay: OutNum | None = o("个人账户支出", required=True)
-    psn_cash_pay: OutNum | None = o("个人现金支出", required=True)
-    hosp_part_amt: OutNum | None = o("医院负担金额", required=True)
-    balc: OutNum | None = o("余额", required=True)
-    acct_mulaid_pay: OutNum | None = o("个人账户共济支付金额", required=True)
-    medins_setl_id: OutText | None = o("医药机构结算ID", required=True)  # the request's msgid
-    clr_optins: OutText | None = o("清算经办机构")
-    clr_way: OutText | None = o("清算方式")
-    clr_type: OutText | None = o("清算类别", required=True)
-
-
-class InpatientSettlementFund(HsaOutput):
-    """2303/2304/2305 output node ``setldetail[]`` element (基金分项)."""
-
-    fund_pay_type: OutText | None = o("基金支付类型", required=True)
-    inscp_scp_amt: OutNum | None = o("符合政策范围金额", required=True)
-    crt_payb_lmt_amt: OutNum | None = o("本次可支付限额金额", required=True)
-    fund_payamt: OutNum | None = o("基金支付金额", required=True)
-    fund_pay_type_name: OutText | None = o("基金支付类型名称")
-    setl_proc_info: OutText | None = o("结算过程信息")
-
-
-class InpatientSettlementOutput(HsaOutput):
-    """2303/2304/2305 ``output``."""
-
-    setlinfo: InpatientSettlementInfo | None = o("结算信息", required=True)
-    setldetail: list[InpatientSettlementFund] | None = o("结算基金分项信息", required=True)
+# 2303/2304/2305 answer as 2206/2207/2208 do (2303 may leave ids and clr_* empty, 2305 negates the amounts)
+InpatientSettlementOutput = SettlementOutput
 
 
 class InpatientSettleRevoke(HsaBody):
@@ -230,7 +164,7 @@ class InpatientSettleRevoke(HsaBody):
     mdtrt_id: C30 = f("就诊ID")
     setl_id: C30 = f("结算ID")
     psn_no: C30 = f("人员编号", pii="patient")
-    exp_content: _ExpContent | None = f("扩展字段", None)
+    exp_content: ExpContent | None = f("扩展字段", None)
 
 
 # -- 2401 入院办理 -----------------------------------------------------------------------------------------------
@@ -266,13 +200,13 @@ class AdmissionInfo(HsaBody):
     matn_type: C6 | None = f("生育类别", None)
     birctrl_type: C6 | None = f("计划生育手术类别", None)
     latechb_flag: C3 | None = f("晚育标志", None)
-    geso_val: _N2 | None = f("孕周数", None)
-    fetts: _N3 | None = f("胎次", None)
-    fetus_cnt: _N3 | None = f("胎儿数", None)
+    geso_val: N2 | None = f("孕周数", None)
+    fetts: N3 | None = f("胎次", None)
+    fetus_cnt: N3 | None = f("胎儿数", None)
     pret_flag: C3 | None = f("早产标志", None)
     birctrl_matn_date: Date | None = f("计划生育手术或生育日期", None)  # 新生儿随母住院: the birth date
     dise_type_code: C6 | None = f("病种类型", None)  # single source [1]
-    exp_content: _ExpContent | None = f("扩展字段", None)
+    exp_content: ExpContent | None = f("扩展字段", None)
 
 
 class AdmissionDiagnosis(HsaBody):
@@ -281,7 +215,7 @@ class AdmissionDiagnosis(HsaBody):
     psn_no: C30 = f("人员编号", pii="patient")
     diag_type: DiagType = f("诊断类别")
     maindiag_flag: Flag = f("主诊断标志")
-    diag_srt_no: _N2 = f("诊断排序号")
+    diag_srt_no: N2 = f("诊断排序号")
     diag_code: C20 = f("诊断代码")
     diag_name: C100 = f("诊断名称")
     adm_cond: C500 | None = f("入院病情", None)
@@ -335,9 +269,9 @@ class DischargeInfo(HsaBody):
     matn_type: C6 | None = f("生育类别", None)
     birctrl_type: C6 | None = f("计划生育手术类别", None)
     latechb_flag: C3 | None = f("晚育标志", None)
-    geso_val: _N2 | None = f("孕周数", None)
-    fetts: _N3 | None = f("胎次", None)
-    fetus_cnt: _N3 | None = f("胎儿数", None)
+    geso_val: N2 | None = f("孕周数", None)
+    fetts: N3 | None = f("胎次", None)
+    fetus_cnt: N3 | None = f("胎儿数", None)
     pret_flag: C3 | None = f("早产标志", None)
     birctrl_matn_date: Date | None = f("计划生育手术或生育日期", None)
     cop_flag: C3 | None = f("伴有并发症标志", None)
@@ -386,13 +320,13 @@ class AdmissionChangeInfo(HsaBody):
     matn_type: C6 | None = f("生育类别", None)
     birctrl_type: C6 | None = f("计划生育手术类别", None)
     latechb_flag: C3 | None = f("晚育标志", None)
-    geso_val: _N2 | None = f("孕周数", None)
-    fetts: _N3 | None = f("胎次", None)
-    fetus_cnt: _N3 | None = f("胎儿数", None)
+    geso_val: N2 | None = f("孕周数", None)
+    fetts: N3 | None = f("胎次", None)
+    fetus_cnt: N3 | None = f("胎儿数", None)
     pret_flag: C3 | None = f("早产标志", None)
     birctrl_matn_date: Date | None = f("计划生育手术或生育日期", None)
     dise_type_code: C6 | None = f("病种类型", None)  # single source [1]
-    exp_content: _ExpContent | None = f("扩展字段", None)
+    exp_content: ExpContent | None = f("扩展字段", None)
 
 
 class AdmissionChange(Nodes):
@@ -410,7 +344,7 @@ class AdmissionRevoke(HsaBody):
 
     mdtrt_id: C30 = f("就诊ID")
     psn_no: C30 = f("人员编号", pii="patient")
-    exp_content: _ExpContent | None = f("扩展字段", None)
+    exp_content: ExpContent | None = f("扩展字段", None)
 
 
 class DischargeRevoke(AdmissionRevoke):

@@ -6,9 +6,6 @@ undo (2202, 2205, 2208), and 2601 冲正 may reverse 2207/2208 when their answer
 
 from __future__ import annotations
 
-from typing import Any
-
-from hisbridge.platforms.hsa.models import _number
 from hisbridge.platforms.hsa.txn import Txn
 from hisbridge.platforms.hsa.txns.base import (
     C3,
@@ -20,7 +17,7 @@ from hisbridge.platforms.hsa.txns.base import (
     C200,
     C500,
     C1000,
-    C4000,
+    N2,
     N6_2,
     N16_2,
     N16_4,
@@ -29,6 +26,7 @@ from hisbridge.platforms.hsa.txns.base import (
     Date,
     DateTime,
     DiagType,
+    ExpContent,
     Flag,
     HospApprFlag,
     HsaBody,
@@ -47,9 +45,7 @@ from hisbridge.platforms.hsa.txns.base import (
 )
 
 #: ``N 2`` (诊断排序号, 孕周数): whole numbers of at most two digits — base.py has no integer N type
-_N2 = _number(2, 0)
 #: 扩展字段: "C 4000, JSON text or object" (§3) — provincial extensions, so both shapes are accepted
-_ExpContent = C4000 | dict[str, Any]
 
 # -- 2201 / 2202 挂号 ------------------------------------------------------------------------------------------
 
@@ -111,14 +107,14 @@ class VisitInfo(HsaBody):
     birctrl_type: C6 | None = f("计划生育手术类别", None)  # 生育门诊 only; value set not captured
     birctrl_matn_date: Date | None = f("计划生育手术或生育日期", None)
     matn_type: C6 | None = f("生育类别", None)  # value set not captured
-    geso_val: _N2 | None = f("孕周数", None)
+    geso_val: N2 | None = f("孕周数", None)
 
 
 class Diagnosis(HsaBody):
     """2203 门诊就诊信息上传, input node ``diseinfo`` (one element)."""
 
     diag_type: DiagType = f("诊断类别")
-    diag_srt_no: _N2 = f("诊断排序号")
+    diag_srt_no: N2 = f("诊断排序号")
     diag_code: C20 = f("诊断代码")
     diag_name: C100 = f("诊断名称")
     diag_dept: C50 = f("诊断科室")
@@ -175,7 +171,7 @@ class FeeDetail(HsaBody):
     etip_hosp_code: C30 | None = f("外检医院编码", None)
     dscg_tkdrug_flag: C3 | None = f("出院带药标志", None)
     matn_fee_flag: C6 | None = f("生育费用标志", None)
-    exp_content: _ExpContent | None = f("扩展字段", None)  # e.g. Chongqing's er_flag 急诊标志 [1]
+    exp_content: ExpContent | None = f("扩展字段", None)  # e.g. Chongqing's er_flag 急诊标志 [1]
 
 
 class FeeDetailResult(HsaOutput):
@@ -252,12 +248,12 @@ class SettlementRevoke(HsaBody):
     setl_id: C30 = f("结算ID")
     mdtrt_id: C30 = f("就诊ID")
     psn_no: C30 = f("人员编号", pii="patient")
-    exp_content: _ExpContent | None = f("扩展字段", None)
+    exp_content: ExpContent | None = f("扩展字段", None)
 
 
 class SettlementInfo(HsaOutput):
-    """2206 / 2207 / 2208 output node ``setlinfo`` (2206: ids, time and ``clr_*`` may be null; 2208: the
-    amounts negated, ``medins_setl_id`` the cancel request's msgid)."""
+    """2206 / 2207 / 2208 and 2303 / 2304 / 2305 output node ``setlinfo`` (pre-settlements: ids, time and ``clr_*``
+    may be null; cancels: the amounts negated, ``medins_setl_id`` the cancel request's msgid)."""
 
     mdtrt_id: OutText | None = o("就诊ID", required=True)
     setl_id: OutText | None = o("结算ID", required=True)
@@ -304,7 +300,7 @@ class SettlementInfo(HsaOutput):
 
 
 class FundDetail(HsaOutput):
-    """2206 / 2207 / 2208 output node ``setldetail`` (one element per fund: 基金分项)."""
+    """The settlements' output node ``setldetail`` (one element per fund: 基金分项)."""
 
     fund_pay_type: OutText | None = o("基金支付类型", required=True)
     inscp_scp_amt: OutNum | None = o("符合政策范围金额", required=True)
@@ -315,7 +311,7 @@ class FundDetail(HsaOutput):
 
 
 class SettlementOutput(HsaOutput):
-    """2206 / 2207 / 2208 ``output``."""
+    """2206 / 2207 / 2208 and 2303 / 2304 / 2305 ``output``."""
 
     setlinfo: SettlementInfo | None = o("结算信息", required=True)
     setldetail: list[FundDetail] | None = o("结算基金分项信息", required=True)

@@ -23,6 +23,7 @@ from hisbridge.platforms.hsa.txns.base import (
     o,
 )
 from hisbridge.platforms.hsa.txns.configured import configured_body
+from hisbridge.platforms.hsa.txns.outpatient import FundDetail, SettlementInfo
 
 # -- 5201 就诊信息查询 ------------------------------------------------------------------------------------------
 
@@ -149,50 +150,9 @@ class SettlementQuery(HsaBody):
     mdtrt_id: C30 | None = f("就诊ID", None)  # required in the Shenzhen model, optional in Chongqing's
 
 
-class SettlementRecord(HsaOutput):
+class SettlementRecord(SettlementInfo):
     """5203 output node ``setlinfo``: the 2207 ``setlinfo`` fields (required flags as there) plus query fields."""
 
-    mdtrt_id: OutText | None = o("就诊ID", required=True)
-    setl_id: OutText | None = o("结算ID", required=True)
-    psn_no: OutText | None = o("人员编号", required=True, pii="patient")
-    psn_name: OutText | None = o("人员姓名", required=True, pii="patient")
-    psn_cert_type: OutText | None = o("人员证件类型", required=True)
-    certno: OutText | None = o("证件号码", required=True, pii="patient")
-    gend: OutText | None = o("性别")
-    naty: OutText | None = o("民族")
-    brdy: OutDate | None = o("出生日期")
-    age: OutNum | None = o("年龄")
-    insutype: OutText | None = o("险种类型")
-    psn_type: OutText | None = o("人员类别", required=True)
-    cvlserv_flag: OutText | None = o("公务员标志", required=True)
-    setl_time: OutDateTime | None = o("结算时间", required=True)
-    mdtrt_cert_type: OutText | None = o("就诊凭证类型")
-    med_type: OutText | None = o("医疗类别", required=True)
-    medfee_sumamt: OutNum | None = o("医疗费总额", required=True)
-    fulamt_ownpay_amt: OutNum | None = o("全自费金额", required=True)
-    overlmt_selfpay: OutNum | None = o("超限价自费费用", required=True)
-    preselfpay_amt: OutNum | None = o("先行自付金额", required=True)
-    inscp_scp_amt: OutNum | None = o("符合政策范围金额", required=True)
-    act_pay_dedc: OutNum | None = o("实际支付起付线")
-    hifp_pay: OutNum | None = o("基本医疗保险统筹基金支出", required=True)
-    pool_prop_selfpay: OutNum | None = o("基本医疗保险统筹基金支付比例", required=True)
-    cvlserv_pay: OutNum | None = o("公务员医疗补助资金支出", required=True)
-    hifes_pay: OutNum | None = o("企业补充医疗保险基金支出", required=True)
-    hifmi_pay: OutNum | None = o("居民大病保险资金支出", required=True)
-    hifob_pay: OutNum | None = o("职工大额医疗费用补助基金支出", required=True)
-    maf_pay: OutNum | None = o("医疗救助基金支出", required=True)
-    oth_pay: OutNum | None = o("其他支出", required=True)
-    fund_pay_sumamt: OutNum | None = o("基金支付总额", required=True)
-    psn_part_amt: OutNum | None = o("个人负担总金额", required=True)
-    acct_pay: OutNum | None = o("个人账户支出", required=True)
-    psn_cash_pay: OutNum | None = o("个人现金支出", required=True)
-    hosp_part_amt: OutNum | None = o("医院负担金额", required=True)
-    balc: OutNum | None = o("余额", required=True)
-    acct_mulaid_pay: OutNum | None = o("个人账户共济支付金额", required=True)
-    medins_setl_id: OutText | None = o("医药机构结算ID", required=True)  # the msgid of the settling request
-    clr_optins: OutText | None = o("清算经办机构")
-    clr_way: OutText | None = o("清算方式")
-    clr_type: OutText | None = o("清算类别", required=True)
     # added by 5203
     flxempe_flag: OutText | None = o("灵活就业标志")
     nwb_flag: OutText | None = o("新生儿标志")
@@ -217,22 +177,11 @@ class SettlementRecord(HsaOutput):
     opter_name: OutText | None = o("经办人姓名", pii="staff")
 
 
-class SettlementFund(HsaOutput):
-    """5203 output node ``setldetail[]`` (基金分项, as 2207)."""
-
-    fund_pay_type: OutText | None = o("基金支付类型", required=True)
-    inscp_scp_amt: OutNum | None = o("符合政策范围金额", required=True)
-    crt_payb_lmt_amt: OutNum | None = o("本次可支付限额金额", required=True)
-    fund_payamt: OutNum | None = o("基金支付金额", required=True)
-    fund_pay_type_name: OutText | None = o("基金支付类型名称")
-    setl_proc_info: OutText | None = o("结算过程信息")
-
-
 class SettlementQueryOutput(HsaOutput):
     """5203 ``output``."""
 
     setlinfo: SettlementRecord | None = o("结算信息")
-    setldetail: list[SettlementFund] | None = o("基金分项结算信息")
+    setldetail: list[FundDetail] | None = o("基金分项结算信息")
 
 
 # -- 5204 费用明细查询 ------------------------------------------------------------------------------------------

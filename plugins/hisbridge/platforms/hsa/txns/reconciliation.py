@@ -12,11 +12,11 @@ them: :data:`DETAIL_FILE_COLUMNS` / :class:`DetailFileLine` (upload, single-sour
 
 from __future__ import annotations
 
-from hisbridge.platforms.hsa.models import _number
 from hisbridge.platforms.hsa.txn import Txn
 from hisbridge.platforms.hsa.txns.base import (
     C6,
     C30,
+    N10,
     N16_2,
     ClrType,
     Date,
@@ -32,7 +32,6 @@ from hisbridge.platforms.hsa.txns.base import (
 )
 
 #: N 10 (a count: no decimal places). base.py has no integer type yet.
-N10 = _number(10, 0)
 
 
 class TotalsReconciliation(HsaBody):

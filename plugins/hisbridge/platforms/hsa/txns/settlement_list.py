@@ -19,7 +19,6 @@ from typing import Any, get_args
 from pydantic import create_model
 from pydantic.fields import FieldInfo
 
-from hisbridge.platforms.hsa.models import _number
 from hisbridge.platforms.hsa.txn import Txn
 from hisbridge.platforms.hsa.txns.base import (
     C3,
@@ -33,6 +32,7 @@ from hisbridge.platforms.hsa.txns.base import (
     C100,
     C200,
     C500,
+    N3,
     N4_1,
     N6_2,
     N16_2,
@@ -58,7 +58,6 @@ from hisbridge.platforms.hsa.txns.base import (
 )
 
 #: N 3 (days, counts: no decimal places). base.py has no integer type yet.
-N3 = _number(3, 0)
 
 # -- setlinfo ---------------------------------------------------------------------------------------------------
 
