@@ -11,6 +11,7 @@ ErrorCode = Literal[
     "unknown_transaction",  # 404: the infno is not in the catalogue
     "invalid_input",  # 422: the business input breaks the catalogue's declaration; nothing was sent
     "platform_refused",  # 409: the platform answered infcode ≠ 0; its own words are in ``platform.err_msg``
+    "platform_busy",  # 503: the platform said it is busy / timed out on its side: nothing happened, try later
     "reversed_retry",  # 503: the answer was lost, the call was reversed with 2601: send it again
     "not_sent",  # 503: the platform could not be reached; nothing happened there: send it again
     "outcome_unknown",  # 504: the answer was lost and could not be reversed: do not resend, check first
@@ -18,7 +19,7 @@ ErrorCode = Literal[
 ]
 
 STATUS: dict[str, int] = {
-    "unauthorized": 401, "unknown_transaction": 404, "invalid_input": 422, "platform_refused": 409,
+    "unauthorized": 401, "unknown_transaction": 404, "invalid_input": 422, "platform_refused": 409, "platform_busy": 503,
     "reversed_retry": 503, "not_sent": 503, "outcome_unknown": 504, "gateway_refused": 502,
 }
 
@@ -31,6 +32,8 @@ class FieldProblem(BaseModel):
 class PlatformWords(BaseModel):
     infcode: int | None = Field(None, description="医保平台交易状态码")
     err_msg: str | None = Field(None, description="医保平台原文错误信息")
+    meaning: str = Field("refused", description="含义：refused 业务拒绝 | not_found 未查询到 | try_later 平台繁忙，稍后再试"
+                                                 " | duplicate 重复办理 | sign_in_expired 签到失效")
 
 
 class ErrorBody(BaseModel):

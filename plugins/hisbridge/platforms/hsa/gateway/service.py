@@ -32,6 +32,7 @@ from pydantic import BaseModel, ValidationError
 
 from hisbridge.ledger.store import JournalEntry, Ledger
 from hisbridge.platforms.hsa import catalogue
+from hisbridge.platforms.hsa.answers import load_meanings
 from hisbridge.platforms.hsa.client import HsaClient
 from hisbridge.platforms.hsa.errors import (
     GatewayRejected,
@@ -79,6 +80,7 @@ class HsaGateway:
         self.client_for = client_for
         self.read_retries = read_retries
         self.clock = clock
+        self.meanings = load_meanings()
 
     # -- one call ------------------------------------------------------------------------------------------
     def call(self, infno: str, body: Any, *, caller: str, insuplc_admdvs: str = "",
@@ -107,11 +109,16 @@ class HsaGateway:
                                  msgid=exc.msgid) from None
                 self._lost(txn, payload, exc.msgid or msgid, entry, client, caller, insuplc_admdvs)
             except (Rejected, RowRejected) as exc:
-                self._journal_end(entry, exc, "rejected", started)
                 words = exc.err_msg if isinstance(exc, Rejected) else (exc.msg_rslt or str(exc))
                 code = exc.infcode if isinstance(exc, Rejected) else None
+                meaning = self.meaning(txn, words)
+                self._journal_end(entry, exc, "busy" if meaning == "try_later" else "rejected", started)
+                platform = PlatformWords(infcode=code, err_msg=words, meaning=meaning)
+                if meaning == "try_later":
+                    raise _error("platform_busy", f"医保平台繁忙，{infno} 未办理，请稍后再试：{words}", msgid=exc.msgid,
+                                 platform=platform) from None
                 raise _error("platform_refused", f"医保平台拒绝了 {infno}：{words}", msgid=exc.msgid,
-                             platform=PlatformWords(infcode=code, err_msg=words)) from None
+                             platform=platform) from None
             except GatewayRejected as exc:
                 self._journal_end(entry, exc, "refused_by_gateway", started)
                 raise _error("gateway_refused", "医保网关拒绝了本院的凭据（配置问题，请联系信息科）",
@@ -128,6 +135,14 @@ class HsaGateway:
                          round((time.monotonic() - started) * 1000))
                 return GatewayAnswer(infno, final, dumped, answer.warn_msg)
         raise AssertionError("unreachable")  # pragma: no cover - every attempt returns or raises
+
+    def meaning(self, txn: Txn, words: str) -> str:
+        """What a refusal means: the transaction's own known errors first, then the platform-wide wording of
+        ``include/mappings/hsa_answers.yaml``."""
+        for known in txn.errors:
+            if known.wording in words:
+                return known.meaning
+        return str(self.meanings.meaning(words))
 
     @staticmethod
     def transaction(infno: str) -> Txn:

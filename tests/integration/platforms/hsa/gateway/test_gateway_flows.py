@@ -177,3 +177,16 @@ def test_a_whole_inpatient_stay_with_its_revokes(rig) -> None:
     ok(call(rig, "2302", [{"feedetl_sn": "0000", "mdtrt_id": mdtrt_id, "psn_no": psn_no}]))
     ok(call(rig, "2404", {"psn_no": psn_no, "mdtrt_id": mdtrt_id}))
     assert [e["outcome"] for e in rig.journal()][-7:] == ["acknowledged"] * 7
+
+
+def test_a_busy_platform_is_try_later_and_a_missing_record_is_not_found(rig) -> None:
+    psn_no, _ = person(rig)
+    rig.sim.faults.add(FaultRule(kind="infcode_-1", infno="1101", times=1))  # "系统繁忙，请稍后再试"
+    busy = rig.post("1101", ZHANG_SAN)
+    assert busy.status_code == 503
+    error = busy.json()["error"]
+    assert error["code"] == "platform_busy" and error["platform"]["meaning"] == "try_later"
+    assert rig.journal()[-1]["outcome"] == "busy"
+    gone = call(rig, "2601", {"psn_no": psn_no, "omsgid": "H36010000001202611290000009999", "oinfno": "2207"})
+    assert gone.status_code == 409
+    assert gone.json()["error"]["platform"]["meaning"] == "not_found"  # 原交易不存在: nothing to undo
