@@ -53,6 +53,7 @@ def create_gateway_app(gateway: Callable[[], HsaGateway], *, resolve_at_start: b
         with lock:
             if getattr(app.state, "gateway", None) is None:
                 made = gateway()
+                made.ledger.ensure_schema()  # one query when current; a new ledger gets its tables
                 if resolve_at_start:  # design.md: unknown outcomes are resolved
                     resolved = made.resolve_in_flight()
                     if resolved:

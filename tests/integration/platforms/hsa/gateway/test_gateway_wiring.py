@@ -41,3 +41,16 @@ def test_the_serve_factory_builds_the_gateway_from_airflow_connections(sim, pg_u
     [entry] = ledger.journal_entries(platform="hsa")
     assert entry["caller"] == "HIS 门诊收费" and entry["outcome"] == "acknowledged"
     wiring.ledger_from_airflow.cache_clear()
+
+
+def test_a_gateway_on_a_new_ledger_creates_its_tables_when_it_starts(sim, pg_url) -> None:
+    from hisbridge.platforms.hsa.gateway.app import create_gateway_app
+    from hisbridge.platforms.hsa.gateway.wiring import ClientsPerOperator
+
+    from .conftest import settings_for
+
+    ledger = Ledger(make_engine(pg_url))  # an empty database: no ledger tables yet
+    with TestClient(create_gateway_app(lambda: HsaGateway(ledger, ClientsPerOperator(settings_for(sim), ledger)))) \
+            as http:
+        assert http.get("/hsa/v1/health").status_code == 200
+    assert ledger.tokens(HsaGateway.SERVICE) == [] and ledger.journal_entries(platform="hsa") == []
