@@ -592,6 +592,11 @@ class Ledger:
         if joined is not None:
             return int(joined.execute(stmt.returning(c.c.value)).scalar_one())
         with self.engine.begin() as conn:
+            if self._pg:
+                # Concurrent callers take the same counter (one per second): its row lock must not be held while
+                # the disk syncs. A value lost in a crash was never used durably — whatever carries it (a message,
+                # a journal entry) commits synchronously afterwards, which flushes this commit with it.
+                conn.execute(text("SET LOCAL synchronous_commit = off"))
             return int(conn.execute(stmt.returning(c.c.value)).scalar_one())
 
     def drop_counters(self, prefix: str, below: str) -> None:
@@ -601,23 +606,11 @@ class Ledger:
             conn.execute(delete(c).where(c.c.name.like(f"{prefix}%"), c.c.name < below))
 
     def journal(self, entry: JournalEntry) -> int:
-        return self.journal_with_msgid(entry)[0]
-
-    def journal_with_msgid(self, entry: JournalEntry, msgid: Callable[[], str] | None = None) -> tuple[int, str | None]:
-        """Write ``entry``; with ``msgid`` (the platform's msgid factory), its msgid is taken inside the same
-        transaction (counters it draws with :meth:`next_value` commit with the entry). Returns (id, msgid)."""
         values = dict(entry.__dict__)
         # stored as UTC: SQLite keeps a zone-aware time's wall clock without its offset
         values["started_at"] = _aware(entry.started_at).astimezone(UTC)
         with self._begin() as conn:
-            if msgid is not None:
-                self._local.tx = conn
-                try:
-                    values["msgid"] = msgid()
-                finally:
-                    self._local.tx = None
-            ident = int(conn.execute(insert(s.call_journal).values(**values)).inserted_primary_key[0])
-        return ident, values["msgid"]
+            return int(conn.execute(insert(s.call_journal).values(**values)).inserted_primary_key[0])
 
     def journal_update(self, entry_id: int, **answer: Any) -> None:
         """Complete a journal entry written before its call left (``outcome="in_flight"``) with the answer."""

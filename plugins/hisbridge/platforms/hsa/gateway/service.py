@@ -219,15 +219,17 @@ class HsaGateway:
     # -- the journal ---------------------------------------------------------------------------------------
     def _journal_begin(self, txn: Txn, msgid: Callable[[], str], payload: Any, caller: str, insuplc_admdvs: str,
                        business_ref: str | None = None) -> tuple[int, str]:
-        """The call as leaving, with a msgid taken in the same transaction, in the envelope's shape (what a
-        restart needs to reverse it); the whole envelope replaces it when the answer is in."""
+        """The call as leaving, with its msgid, in the envelope's shape (what a restart needs to reverse it); the
+        whole envelope replaces it when the answer is in."""
         request = {"infno": txn.infno, "insuplc_admdvs": insuplc_admdvs,
                    "input": payload if txn.node is None else {txn.node: payload}}
-        entry, taken = self.ledger.journal_with_msgid(JournalEntry(
+        # the msgid is taken in a short transaction of its own: every concurrent call takes the same per-second
+        # counter, and holding its row lock through this entry's commit would queue the callers one by one
+        taken = msgid()
+        entry = self.ledger.journal(JournalEntry(
             platform=PLATFORM, operation=txn.infno, direction="out", outcome="in_flight", started_at=self.clock(),
-            caller=caller, request=orjson.dumps(request).decode(),
-            business_ref=business_ref or _business_ref(payload, None)), msgid)
-        assert taken is not None
+            caller=caller, msgid=taken, request=orjson.dumps(request).decode(),
+            business_ref=business_ref or _business_ref(payload, None)))
         return entry, taken
 
     def _journal_end(self, entry: int, exc: HsaError, outcome: str, started: float) -> None:
