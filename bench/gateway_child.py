@@ -22,10 +22,10 @@ def app():
     from hisbridge.platforms.hsa.client import HsaSettings
     from hisbridge.platforms.hsa.gateway.app import create_gateway_app
     from hisbridge.platforms.hsa.gateway.service import HsaGateway
-    from hisbridge.platforms.hsa.gateway.wiring import ClientsPerOperator
+    from hisbridge.platforms.hsa.gateway.wiring import GATEWAY_POOL, ClientsPerOperator
 
     def gateway() -> HsaGateway:
-        ledger = Ledger(make_engine(os.environ["HB_BENCH_LEDGER"], pool_size=20, max_overflow=20))
+        ledger = Ledger(make_engine(os.environ["HB_BENCH_LEDGER"], **GATEWAY_POOL))
         settings = HsaSettings(base_url=os.environ["HB_BENCH_PLATFORM"], **SETTINGS)
         return HsaGateway(ledger, ClientsPerOperator(settings, ledger))
 

@@ -25,7 +25,8 @@ def make_engine(url: str, **kwargs) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
 
 
 def sqlite_url(path: str) -> str:

@@ -87,22 +87,31 @@ class CounterMsgIds:
     """A msgid source shared by every task and process: the per-second sequence is a named counter in the
     ledger database (``Ledger.next_value``), advanced atomically in one statement.
 
-    :param next_value: ``next_value(name) -> int`` — the counter's new value
+    :param next_value: ``next_value(name, count) -> int`` — advance the counter by ``count``, return the last value
     :param drop_counters: ``drop_counters(prefix, below)`` — forgets past seconds' counters (once a day)
+    :param block: numbers taken from the counter at once and handed out here within the same second (the real-time
+        gateway: many callers per second would otherwise queue on the counter's row); what a second does not use
+        is skipped — msgids need to be unique, not gapless. The feeds take one at a time, inside the transaction
+        that records their message.
     """
 
     def __init__(
         self,
-        next_value: Callable[[str], int],
+        next_value: Callable[..., int],
         drop_counters: Callable[[str, str], None] | None = None,
         clock: Callable[[], datetime] = shanghai_now,
         sleep: Callable[[float], None] = time.sleep,
+        *,
+        block: int = 1,
     ) -> None:
         self._next_value = next_value
         self._drop = drop_counters
         self._clock = clock
         self._sleep = sleep
         self._pruned_day = ""
+        self._block = max(1, block)
+        self._taken: dict[str, tuple[int, int]] = {}  # counter name → (next number to hand out, last taken)
+        self._lock = threading.Lock()
 
     def next(self, fixmedins_code: str) -> str:
         while True:
@@ -112,10 +121,22 @@ class CounterMsgIds:
             stamp = f"{moment:%Y%m%d%H%M%S}"
             prefix = f"hsa:msgid:{fixmedins_code}"
             self._prune(prefix, stamp[:8])
-            sequence = self._next_value(prefix + stamp)
+            sequence = self._take(prefix + stamp)
             if sequence <= SEQUENCE_MAX:
                 return format_msgid(fixmedins_code, moment.replace(microsecond=0), sequence)
             self._sleep(0.05)  # this second's 9999 numbers are used up: wait for the next second
+
+    def _take(self, name: str) -> int:
+        if self._block == 1:
+            return self._next_value(name)
+        with self._lock:
+            following, last = self._taken.get(name, (1, 0))
+            if following > last:
+                last = self._next_value(name, self._block)
+                following = last - self._block + 1
+                self._taken = {name: (following, last)}  # past seconds' blocks are never used again
+            self._taken[name] = (following + 1, last)
+            return following
 
     def _prune(self, prefix: str, day: str) -> None:
         if self._drop is not None and day != self._pruned_day:

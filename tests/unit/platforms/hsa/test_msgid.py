@@ -87,3 +87,52 @@ def test_codes_count_separately():
 def test_a_code_that_would_not_give_30_characters_is_refused():
     with pytest.raises(ValueError, match="12 characters"):
         format_msgid("H3601000000123", datetime(2026, 11, 24, tzinfo=SHANGHAI), 1)
+
+
+class _Counters:
+    """``Ledger.next_value`` in memory, counting the calls that reach it."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, int] = {}
+        self.calls = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, name: str, count: int = 1) -> int:
+        with self.lock:
+            self.calls += 1
+            self.values[name] = self.values.get(name, 0) + count
+            return self.values[name]
+
+
+def test_a_counter_source_taking_blocks_asks_the_ledger_once_per_block_and_never_repeats():
+    from hisbridge.platforms.hsa.msgid import CounterMsgIds
+
+    counters, now = _Counters(), [datetime(2026, 11, 29, 9, 30, 0, tzinfo=SHANGHAI)]
+    source = CounterMsgIds(counters, clock=lambda: now[0], block=10)
+    first = [source.next("H36010000001") for _ in range(25)]
+    assert counters.calls == 3 and len(set(first)) == 25
+    assert [m[-4:] for m in first[:3]] == ["0001", "0002", "0003"]
+    now[0] += timedelta(seconds=1)
+    later = source.next("H36010000001")
+    assert later.endswith("0001") and later[12:26] == "20261129093001" and counters.calls == 4
+    # another process sharing the counter gets the numbers after this one's block
+    other = CounterMsgIds(counters, clock=lambda: now[0], block=10)
+    assert other.next("H36010000001").endswith("0011")
+
+
+def test_a_block_source_shared_by_threads_gives_each_a_different_msgid():
+    from hisbridge.platforms.hsa.msgid import CounterMsgIds
+
+    source = CounterMsgIds(_Counters(), clock=lambda: datetime(2026, 11, 29, 9, 30, tzinfo=SHANGHAI), block=10)
+    seen: list[str] = []
+
+    def take() -> None:
+        mine = [source.next("H36010000001") for _ in range(50)]
+        seen.extend(mine)
+
+    threads = [threading.Thread(target=take) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(seen) == len(set(seen)) == 400

@@ -29,6 +29,7 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from hisbridge.ledger.store import JournalEntry, Ledger
 from hisbridge.platforms.hsa import catalogue
@@ -93,7 +94,11 @@ class HsaGateway:
         client = self.client_for(operator)
         attempts = 1 + (0 if txn.changes_state else self.read_retries)
         for attempt in range(1, attempts + 1):
-            entry, msgid = self._journal_begin(txn, client.next_msgid, payload, caller, insuplc_admdvs)
+            try:
+                entry, msgid = self._journal_begin(txn, client.next_msgid, payload, caller, insuplc_admdvs)
+            except SQLAlchemyError as exc:  # nothing leaves unless it is journalled first
+                log.error("hsa gateway %s: ledger unavailable (%s): not sent", infno, type(exc).__name__)
+                raise _error("not_sent", f"台账暂不可用，{infno} 未发出，可以重发") from None
             started = time.monotonic()
             try:
                 answer = client.call(infno, payload, msgid=msgid, insuplc_admdvs=insuplc_admdvs, wire=True)

@@ -12,6 +12,10 @@ from hisbridge.ledger.store import Ledger
 from hisbridge.platforms.hsa.client import HsaClient, HsaSettings
 from hisbridge.platforms.hsa.gateway.service import HsaGateway, Operator
 
+#: the ledger pool of a gateway process: sized for its request threads, and no ping per check-out (a call writes
+#: three times; a connection the server dropped fails the call before anything is sent, and is replaced)
+GATEWAY_POOL = {"pool_size": 20, "max_overflow": 20, "pool_pre_ping": False, "pool_recycle": 300}
+
 
 @cache
 def ledger_from_airflow() -> Ledger:
@@ -22,7 +26,7 @@ def ledger_from_airflow() -> Ledger:
     url = LedgerHook().engine.url.render_as_string(hide_password=False)
     if url.startswith("sqlite"):
         return Ledger(make_engine(url))
-    return Ledger(make_engine(url, pool_size=20, max_overflow=20))
+    return Ledger(make_engine(url, **GATEWAY_POOL))
 
 
 def gateway_from_airflow() -> HsaGateway:
@@ -46,6 +50,10 @@ class ClientsPerOperator:
         self.settings, self.ledger = settings, ledger
         self._clients: dict[Operator, HsaClient] = {}
         self._lock = threading.Lock()
+        from hisbridge.platforms.hsa.msgid import CounterMsgIds
+
+        # one msgid source for every operator's client; blocks of 10 numbers a second, taken from the ledger
+        self.msgids = CounterMsgIds(ledger.next_value, ledger.drop_counters, block=10)
 
     def __call__(self, operator: Operator) -> HsaClient:
         with self._lock:
@@ -56,12 +64,10 @@ class ClientsPerOperator:
 
     def _make(self, operator: Operator) -> HsaClient:
         from hisbridge.ledger.sessions import SessionStore
-        from hisbridge.platforms.hsa.msgid import CounterMsgIds
         from hisbridge.platforms.hsa.signin import SharedSignIns
 
         update = {k: v for k, v in (("opter", operator.opter), ("opter_name", operator.opter_name)) if v}
         if operator.opter:
             update["opter_no"] = operator.opter
         settings = self.settings.model_copy(update=update)
-        return HsaClient(settings, msgids=CounterMsgIds(self.ledger.next_value, self.ledger.drop_counters),
-                         sign_ins=SharedSignIns(SessionStore(self.ledger.engine)))
+        return HsaClient(settings, msgids=self.msgids, sign_ins=SharedSignIns(SessionStore(self.ledger.engine)))

@@ -76,3 +76,16 @@ def test_a_persons_transaction_without_the_insured_area_is_refused_before_sendin
     assert answer.status_code == 422
     assert [f["field"] for f in answer.json()["error"]["fields"]] == ["insuplc_admdvs"]
     assert not rig.sim.state.journal
+
+
+def test_nothing_is_sent_when_the_ledger_cannot_journal_the_call(rig, monkeypatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    def down(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(rig.ledger, "journal", down)
+    answer = rig.post("1101", {"mdtrt_cert_type": "02", "mdtrt_cert_no": "36010219800101001X",
+                               "psn_cert_type": "01"})
+    assert answer.status_code == 503 and answer.json()["error"]["code"] == "not_sent"
+    assert not [m for m in rig.sim.state.journal.values() if m.get("infno") == "1101"]
