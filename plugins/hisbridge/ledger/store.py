@@ -173,6 +173,7 @@ class Ledger:
         self._pg = engine.dialect.name == "postgresql"
         # per thread: the connection pinned by pin()/pin_answers(), and the transaction a msgid factory joins
         self._local = threading.local()
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT") if self._pg else engine
 
     # -- schema --------------------------------------------------------------------------------------------
     def ensure_schema(self) -> None:
@@ -219,6 +220,17 @@ class Ledger:
                     conn.exec_driver_sql("RESET synchronous_commit")  # the pooled connection goes back as it came
             finally:
                 conn.close()
+
+    @contextmanager
+    def _single(self) -> Iterator[Connection]:
+        """A connection for one statement that commits on its own (PostgreSQL: no BEGIN and COMMIT round trips,
+        the statement is still durable when it returns); elsewhere a transaction."""
+        if not self._pg:
+            with self._begin() as conn:
+                yield conn
+            return
+        with self._autocommit.connect() as conn:
+            yield conn
 
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
@@ -609,12 +621,12 @@ class Ledger:
         values = dict(entry.__dict__)
         # stored as UTC: SQLite keeps a zone-aware time's wall clock without its offset
         values["started_at"] = _aware(entry.started_at).astimezone(UTC)
-        with self._begin() as conn:
+        with self._single() as conn:
             return int(conn.execute(insert(s.call_journal).values(**values)).inserted_primary_key[0])
 
     def journal_update(self, entry_id: int, **answer: Any) -> None:
         """Complete a journal entry written before its call left (``outcome="in_flight"``) with the answer."""
-        with self.engine.begin() as conn:
+        with self._single() as conn:
             conn.execute(update(s.call_journal).where(s.call_journal.c.id == entry_id).values(**answer))
 
     def journal_in_flight(self, platform: str) -> list[dict]:
