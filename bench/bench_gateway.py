@@ -4,8 +4,8 @@ run, with 20 concurrent callers.
 1. the 医保 simulator in its own process (``python -m simulators.hsa``, no gateway signature);
 2. a fresh PostgreSQL ledger (the gateway journals every call twice: as leaving, then answered) with one token;
 3. the gateway in its own process: uvicorn with ``--workers`` (production's way), wired by ``gateway_child.py``;
-4. **direct**: ``--callers`` threads, each with its own ``HsaClient`` (msgids from the ledger's counters, as in
-   production), call 1101 人员信息获取 ``--calls`` times;
+4. **direct**: ``--callers`` threads, each with its own ``HsaClient`` (one msgid source for all, from the ledger's
+   counters in blocks of 50 a second, as the gateway takes them), call 1101 人员信息获取 ``--calls`` times;
 5. **gateway**: the same threads POST the same business input to ``/hsa/v1/1101`` over keep-alive.
 
 Both paths sign in, validate the input and parse the answer; the gateway adds HTTP to it, the token check, the
@@ -134,10 +134,12 @@ def main(argv: list[str] | None = None) -> int:
         with process(simulator, f"{sim_url}/__admin__/state", env), \
                 process(gateway, f"{gw_url}/hsa/v1/health", env):
 
+            # one msgid source for every direct caller, from the ledger's counters as the gateway's is (two sources
+            # for one institution would collide within a second), in the same blocks of 50 a second
+            msgids = CounterMsgIds(ledger.next_value, ledger.drop_counters, block=50)
+
             def direct(_: int) -> Callable[[], None]:
-                # msgids from the ledger's counters, as every production client takes them (unique across callers)
-                client = HsaClient(HsaSettings(base_url=sim_url, **SETTINGS),
-                                   msgids=CounterMsgIds(ledger.next_value, ledger.drop_counters))
+                client = HsaClient(HsaSettings(base_url=sim_url, **SETTINGS), msgids=msgids)
                 return lambda: client.call("1101", PERSON)
 
             def through_gateway(_: int) -> Callable[[], None]:
