@@ -36,13 +36,12 @@ from hisbridge.platforms.hsa.txns.base import (
     MdtrtCertType,
     MedType,
     Nodes,
-    OutNum,
     OutText,
     PsnSetlway,
     f,
     o,
 )
-from hisbridge.platforms.hsa.txns.outpatient import SettlementOutput
+from hisbridge.platforms.hsa.txns.outpatient import FeeDetailOutput, SettlementOutput
 
 # whole numbers (``N 2`` 孕周数 / 诊断排序号, ``N 3`` 胎次 / 胎儿数): base.py has no N type without decimals
 #: 扩展字段: "C 4000, JSON text or object" (§3) — provincial extensions, so both shapes are accepted
@@ -91,34 +90,8 @@ class InpatientFeeDetail(HsaBody):
     exp_content: ExpContent | None = f("扩展字段", None)
 
 
-class InpatientFeeResult(HsaOutput):
-    """2301 output node ``result[]`` element (明细分割, one per row; identical to 2204's)."""
-
-    feedetl_sn: OutText | None = o("费用明细流水号", required=True)
-    det_item_fee_sumamt: OutNum | None = o("明细项目费用总额", required=True)
-    cnt: OutNum | None = o("数量", required=True)
-    pric: OutNum | None = o("单价", required=True)
-    pric_uplmt_amt: OutNum | None = o("定价上限金额", required=True)
-    selfpay_prop: OutNum | None = o("自付比例")
-    fulamt_ownpay_amt: OutNum | None = o("全自费金额")
-    overlmt_amt: OutNum | None = o("超限价金额")
-    preselfpay_amt: OutNum | None = o("先行自付金额")
-    inscp_scp_amt: OutNum | None = o("符合政策范围金额")
-    chrgitm_lv: OutText | None = o("收费项目等级", required=True)
-    med_chrgitm_type: OutText | None = o("医疗收费项目类别", required=True)
-    bas_medn_flag: OutText | None = o("基本药物标志")
-    hi_nego_drug_flag: OutText | None = o("医保谈判药品标志")
-    chld_medc_flag: OutText | None = o("儿童用药标志")
-    list_sp_item_flag: OutText | None = o("目录特项标志")
-    lmt_used_flag: OutText | None = o("限制使用标志", required=True)
-    drt_reim_flag: OutText | None = o("直报标志")
-    memo: OutText | None = o("备注")  # 明细分割错误信息
-
-
-class InpatientFeeOutput(HsaOutput):
-    """2301 ``output``."""
-
-    result: list[InpatientFeeResult] | None = o("明细分割结果", required=True)
+# 2301 answers as 2204 does: one 明细分割 row per uploaded detail
+InpatientFeeOutput = FeeDetailOutput
 
 
 class InpatientFeeDetailRevoke(HsaBody):

@@ -175,7 +175,7 @@ class FeeDetail(HsaBody):
 
 
 class FeeDetailResult(HsaOutput):
-    """2204 output node ``result`` (one element per uploaded row: 明细分割)."""
+    """2204 / 2301 output node ``result`` (one element per uploaded row: 明细分割)."""
 
     feedetl_sn: OutText | None = o("费用明细流水号", required=True)
     det_item_fee_sumamt: OutNum | None = o("明细项目费用总额", required=True)
@@ -199,7 +199,7 @@ class FeeDetailResult(HsaOutput):
 
 
 class FeeDetailOutput(HsaOutput):
-    """2204 ``output``."""
+    """2204 / 2301 ``output``."""
 
     result: list[FeeDetailResult] | None = o("明细分割结果", required=True)
 
