@@ -1,5 +1,5 @@
 # hisbridge — the two commands a newcomer needs:
-#   make demo   run every 医保 traceability feed on the embedded default (SQLite HIS + 医保 simulator)
+#   make demo   run every 医保 traceability feed, then one gateway settlement, on the embedded default (SQLite HIS + 医保 simulator)
 #   make test   lint (ruff, incl. Airflow AIR3 rules) and the whole test suite
 # Both create .venv and install requirements.txt on first use.
 
