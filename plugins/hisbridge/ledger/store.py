@@ -629,12 +629,15 @@ class Ledger:
         with self._single() as conn:
             conn.execute(update(s.call_journal).where(s.call_journal.c.id == entry_id).values(**answer))
 
-    def journal_in_flight(self, platform: str) -> list[dict]:
-        """Calls of ``platform`` written as leaving whose answer was never recorded (a process died): oldest first."""
+    def journal_in_flight(self, platform: str, started_before: datetime | None = None) -> list[dict]:
+        """Calls of ``platform`` written as leaving whose answer was never recorded (a process died), started
+        before ``started_before`` if given: oldest first."""
         j = s.call_journal
+        q = select(j).where(j.c.platform == platform, j.c.outcome == "in_flight").order_by(j.c.id)
+        if started_before is not None:
+            q = q.where(j.c.started_at < _aware(started_before).astimezone(UTC))
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(
-                select(j).where(j.c.platform == platform, j.c.outcome == "in_flight").order_by(j.c.id))]
+            return [dict(r._mapping) for r in conn.execute(q)]
 
     # -- callers of served APIs ----------------------------------------------------------------------------
     def add_token(self, service: str, caller: str, token_hash: str, actor: str, note: str | None = None) -> int:

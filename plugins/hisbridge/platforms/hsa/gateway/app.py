@@ -37,10 +37,14 @@ class Answer(BaseModel):
 
 
 def create_gateway_app(gateway: Callable[[], HsaGateway], *, resolve_at_start: bool = True,
-                       token_ttl_s: float = 30) -> FastAPI:
+                       token_ttl_s: float = 30, resolve_after_s: float = 120, resolve_every_s: float = 60) -> FastAPI:
     """``gateway`` is called once, when the app starts (so importing the plugin opens no connection). A token
     that was accepted is trusted for ``token_ttl_s`` before it is looked up again: a revoked token stops working
-    within that time."""
+    within that time.
+
+    Calls left ``in_flight`` for more than ``resolve_after_s`` (longer than any call's read timeout: another
+    worker's call still on the wire is never touched) are resolved when the app starts and then every
+    ``resolve_every_s`` by a thread of its own — a worker that died mid-call is noticed without a restart."""
 
     lock = threading.Lock()
 
@@ -52,9 +56,9 @@ def create_gateway_app(gateway: Callable[[], HsaGateway], *, resolve_at_start: b
                 made = gateway()
                 made.ledger.ensure_schema()  # one query when current; a new ledger gets its tables
                 if resolve_at_start:  # design.md: unknown outcomes are resolved
-                    resolved = made.resolve_in_flight()
-                    if resolved:
-                        log.warning("hsa gateway: resolved %d call(s) left in flight", resolved)
+                    _resolve(made, resolve_after_s)
+                    threading.Thread(target=_keep_resolving, args=(made, resolve_after_s, resolve_every_s),
+                                     name="hsa-gateway-resolver", daemon=True).start()
                 app.state.gateway = made
             return app.state.gateway
 
@@ -115,6 +119,22 @@ def create_gateway_app(gateway: Callable[[], HsaGateway], *, resolve_at_start: b
         return {"status": "ok"}
 
     return app
+
+
+def _resolve(gateway: HsaGateway, older_than_s: float) -> None:
+    try:
+        resolved = gateway.resolve_in_flight(older_than_s=older_than_s)
+    except Exception:  # the next round tries again; the gateway keeps serving
+        log.exception("hsa gateway: resolving calls left in flight failed")
+        return
+    if resolved:
+        log.warning("hsa gateway: resolved %d call(s) left in flight", resolved)
+
+
+def _keep_resolving(gateway: HsaGateway, older_than_s: float, every_s: float) -> None:
+    while True:
+        time.sleep(every_s)
+        _resolve(gateway, older_than_s)
 
 
 def _route(app: FastAPI, txn: Txn, caller: Callable[..., str], started: Callable[[], HsaGateway],

@@ -24,7 +24,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -103,7 +103,10 @@ class HsaGateway:
             try:
                 answer = client.call(infno, payload, msgid=msgid, insuplc_admdvs=insuplc_admdvs, wire=True)
             except (OutcomeUnknown, NotSent) as exc:
-                self._journal_end(entry, exc, "unknown" if isinstance(exc, OutcomeUnknown) else "not_sent", started)
+                # a lost answer 2601 may reverse stays in_flight until a reversal is confirmed (now, or at the
+                # next start); any other lost answer is unknown for ops to check
+                lost = "in_flight" if txn.reversible else "unknown"
+                self._journal_end(entry, exc, lost if isinstance(exc, OutcomeUnknown) else "not_sent", started)
                 if not txn.changes_state and attempt < attempts:
                     log.warning("hsa gateway %s msgid=%s: no answer, asking again (read-only)", infno, msgid)
                     continue
@@ -200,11 +203,13 @@ class HsaGateway:
         log.warning("hsa gateway %s msgid=%s: answer lost, reversed by 2601 msgid=%s", oinfno, omsgid, msgid)
         return msgid
 
-    def resolve_in_flight(self, operator: Operator = Operator()) -> int:
-        """Calls a dead process (or an unconfirmed reversal) left ``in_flight``: reverse those 2601 may reverse,
-        mark the others ``unknown`` (ops check them); returns how many were resolved."""
+    def resolve_in_flight(self, operator: Operator = Operator(), *, older_than_s: float = 0) -> int:
+        """Calls a dead process (or an unconfirmed reversal) left ``in_flight`` — started more than
+        ``older_than_s`` ago, so that another worker's call still on the wire is left alone: reverse those 2601
+        may reverse, mark the others ``unknown`` (ops check them); returns how many were resolved."""
         resolved = 0
-        for row in self.ledger.journal_in_flight(PLATFORM):
+        before = self.clock() - timedelta(seconds=older_than_s)
+        for row in self.ledger.journal_in_flight(PLATFORM, started_before=before):
             txn = catalogue.get(row["operation"])
             if not txn.changes_state:
                 self.ledger.journal_update(row["id"], outcome="abandoned", err_msg="no answer recorded (read-only)")

@@ -58,5 +58,5 @@ def rig(sim: SimServer, pg_url: str) -> Iterator[Rig]:
     gateway = HsaGateway(ledger, ClientsPerOperator(settings_for(sim), ledger))
     token = new_token()
     ledger.add_token(HsaGateway.SERVICE, "HIS 门诊收费", token_hash(token), "test")
-    with TestClient(create_gateway_app(lambda: gateway)) as http:
+    with TestClient(create_gateway_app(lambda: gateway, resolve_every_s=3600)) as http:
         yield Rig(sim, ledger, gateway, http, token)

@@ -130,7 +130,10 @@ def test_a_gateway_that_died_between_send_and_answer_reverses_the_call_at_restar
     assert [e["outcome"] for e in rig.journal()][-1] == "in_flight"
 
     restarted = HsaGateway(rig.ledger, ClientsPerOperator(settings_for(sim), rig.ledger))
-    with TestClient(create_gateway_app(lambda: restarted)) as http:
+    with TestClient(create_gateway_app(lambda: restarted, resolve_after_s=60)) as http:
+        assert http.get("/hsa/v1/health").status_code == 200
+    assert [e["outcome"] for e in rig.journal()][-1] == "in_flight", "a call this young may be another worker's"
+    with TestClient(create_gateway_app(lambda: restarted, resolve_after_s=0)) as http:  # …later
         assert http.get("/hsa/v1/health").status_code == 200
     by_msgid = {e["msgid"]: e for e in rig.journal()}
     assert by_msgid[msgid]["outcome"] == "reversed"
@@ -190,3 +193,18 @@ def test_a_busy_platform_is_try_later_and_a_missing_record_is_not_found(rig) -> 
     gone = call(rig, "2601", {"psn_no": psn_no, "omsgid": "H36010000001202611290000009999", "oinfno": "2207"})
     assert gone.status_code == 409
     assert gone.json()["error"]["platform"]["meaning"] == "not_found"  # 原交易不存在: nothing to undo
+
+
+def test_an_unconfirmed_reversal_leaves_the_call_in_flight_until_a_later_one_succeeds(rig) -> None:
+    settle = outpatient_until_presettled(rig)
+    rig.sim.faults.add(FaultRule(kind="http_502_after", infno="2207", times=1))   # settled, answer lost
+    rig.sim.faults.add(FaultRule(kind="http_500_before", infno="2601", times=1))  # the reversal does not get through
+    answer = call(rig, "2207", settle)
+    assert answer.status_code == 504 and answer.json()["error"]["code"] == "outcome_unknown"
+    original = answer.json()["error"]["msgid"]
+    assert {e["msgid"]: e for e in rig.journal()}[original]["outcome"] == "in_flight"
+    assert [s.status for s in rig.sim.state.settlement.settlements.values()] == ["live"]
+
+    assert rig.gateway.resolve_in_flight() == 1  # what the next start (or `gateway resolve`) does
+    assert {e["msgid"]: e for e in rig.journal()}[original]["outcome"] == "reversed"
+    assert [s.status for s in rig.sim.state.settlement.settlements.values()] == ["reversed"]
