@@ -3,7 +3,7 @@
     python -m hisbridge gateway token add CALLER [--note TEXT]     # prints the token once
     python -m hisbridge gateway token list
     python -m hisbridge gateway token revoke ID
-    python -m hisbridge gateway resolve                           # 2601 for calls a dead process left in flight
+    python -m hisbridge gateway resolve [--older-than 120]        # 2601 for calls a dead process left in flight
     python -m hisbridge gateway serve [--host 0.0.0.0] [--port 8096] [--workers 4]
 
 Tokens and the journal live in the ledger (connection ``hisbridge_db``, or ``--url``); the platform is the connection
@@ -34,7 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     token.add_parser("list", help="列出令牌（不含令牌本身）")
     revoke = token.add_parser("revoke", help="吊销令牌")
     revoke.add_argument("id", type=int)
-    sub.add_parser("resolve", help="冲正进程中断时未得到应答的交易")
+    resolve = sub.add_parser("resolve", help="冲正进程中断时未得到应答的交易")
+    resolve.add_argument("--older-than", type=float, default=120,
+                         help="only calls started this many seconds ago or earlier (a running worker's are younger)")
     serve = sub.add_parser("serve", help="用 uvicorn 独立运行网关")
     serve.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a service the HIS reaches over the network
     serve.add_argument("--port", type=int, default=8096)
@@ -49,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     from hisbridge.platforms.hsa.gateway.wiring import gateway_from_airflow, ledger_from_airflow
 
     if args.command == "resolve":
-        print(f"resolved {gateway_from_airflow().resolve_in_flight()} call(s)")
+        print(f"resolved {gateway_from_airflow().resolve_in_flight(older_than_s=args.older_than)} call(s)")
         return 0
     ledger = _ledger(args.url) if args.url else ledger_from_airflow()
     if args.action == "add":
