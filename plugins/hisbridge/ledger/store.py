@@ -621,13 +621,13 @@ class Ledger:
         values = dict(entry.__dict__)
         # stored as UTC: SQLite keeps a zone-aware time's wall clock without its offset
         values["started_at"] = _aware(entry.started_at).astimezone(UTC)
-        with self._single() as conn:
-            return int(conn.execute(insert(s.call_journal).values(**values)).inserted_primary_key[0])
+        with self._single() as conn:  # statement and parameters apart: the compiled statement is reused
+            return int(conn.execute(_JOURNAL_INSERT, values).inserted_primary_key[0])
 
     def journal_update(self, entry_id: int, **answer: Any) -> None:
         """Complete a journal entry written before its call left (``outcome="in_flight"``) with the answer."""
         with self._single() as conn:
-            conn.execute(update(s.call_journal).where(s.call_journal.c.id == entry_id).values(**answer))
+            conn.execute(_JOURNAL_UPDATE, {"entry_id": entry_id, **answer})
 
     def journal_in_flight(self, platform: str, started_before: datetime | None = None) -> list[dict]:
         """Calls of ``platform`` written as leaving whose answer was never recorded (a process died), started
@@ -790,6 +790,10 @@ class Ledger:
                 {"record_id": rid, "from_state": before, "to_state": after, "reason": reason, "msgid": msgid,
                  "actor": run.who, "at": now}
                 for rid, before, after, reason in part])
+
+
+_JOURNAL_INSERT = insert(s.call_journal)
+_JOURNAL_UPDATE = update(s.call_journal).where(s.call_journal.c.id == bindparam("entry_id"))
 
 
 class LeaseBusy(RuntimeError):
