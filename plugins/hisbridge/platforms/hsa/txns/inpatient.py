@@ -143,7 +143,22 @@ class InpatientSettleRevoke(HsaBody):
 # -- 2401 入院办理 -----------------------------------------------------------------------------------------------
 
 
-class AdmissionInfo(HsaBody):
+class _Maternity(HsaBody):
+    """The 生育 / 计划生育 fields 2401, 2402 and 2403 share (2402 names them only; their types are 2401's). On a
+    newborn admitted with the mother, ``birctrl_matn_date`` is the birth date."""
+
+    fpsc_no: C50 | None = f("计划生育服务证号", None, pii="patient")
+    matn_type: C6 | None = f("生育类别", None)
+    birctrl_type: C6 | None = f("计划生育手术类别", None)
+    latechb_flag: C3 | None = f("晚育标志", None)
+    geso_val: N2 | None = f("孕周数", None)
+    fetts: N3 | None = f("胎次", None)
+    fetus_cnt: N3 | None = f("胎儿数", None)
+    pret_flag: C3 | None = f("早产标志", None)
+    birctrl_matn_date: Date | None = f("计划生育手术或生育日期", None)
+
+
+class AdmissionInfo(_Maternity):
     """2401 入院办理, input node ``mdtrtinfo``."""
 
     psn_no: C30 = f("人员编号", pii="patient")
@@ -169,15 +184,6 @@ class AdmissionInfo(HsaBody):
     dise_name: C500 | None = f("病种名称", None)
     oprn_oprt_code: C30 | None = f("手术操作代码", None)  # required for 日间手术: not checked, the rule is the platform's
     oprn_oprt_name: C500 | None = f("手术操作名称", None)
-    fpsc_no: C50 | None = f("计划生育服务证号", None, pii="patient")
-    matn_type: C6 | None = f("生育类别", None)
-    birctrl_type: C6 | None = f("计划生育手术类别", None)
-    latechb_flag: C3 | None = f("晚育标志", None)
-    geso_val: N2 | None = f("孕周数", None)
-    fetts: N3 | None = f("胎次", None)
-    fetus_cnt: N3 | None = f("胎儿数", None)
-    pret_flag: C3 | None = f("早产标志", None)
-    birctrl_matn_date: Date | None = f("计划生育手术或生育日期", None)  # 新生儿随母住院: the birth date
     dise_type_code: C6 | None = f("病种类型", None)  # single source [1]
     exp_content: ExpContent | None = f("扩展字段", None)
 
@@ -226,7 +232,7 @@ class VisitDiagnosis(AdmissionDiagnosis):
     mdtrt_id: C30 | None = f("就诊ID", None)  # "some versions add" it (2402); the Chongqing model has it (2403)
 
 
-class DischargeInfo(HsaBody):
+class DischargeInfo(_Maternity):
     """2402 出院办理, input node ``dscginfo``."""
 
     mdtrt_id: C30 = f("就诊ID")
@@ -237,16 +243,6 @@ class DischargeInfo(HsaBody):
     dise_name: C500 | None = f("病种名称", None)
     oprn_oprt_code: C30 | None = f("手术操作代码", None)
     oprn_oprt_name: C500 | None = f("手术操作名称", None)
-    fpsc_no: C50 | None = f("计划生育服务证号", None, pii="patient")
-    # 生育 fields: 2402 gives names only; types are 2401's
-    matn_type: C6 | None = f("生育类别", None)
-    birctrl_type: C6 | None = f("计划生育手术类别", None)
-    latechb_flag: C3 | None = f("晚育标志", None)
-    geso_val: N2 | None = f("孕周数", None)
-    fetts: N3 | None = f("胎次", None)
-    fetus_cnt: N3 | None = f("胎儿数", None)
-    pret_flag: C3 | None = f("早产标志", None)
-    birctrl_matn_date: Date | None = f("计划生育手术或生育日期", None)
     cop_flag: C3 | None = f("伴有并发症标志", None)
     dscg_dept_codg: C30 = f("出院科室编码")
     dscg_dept_name: C100 = f("出院科室名称")
@@ -262,7 +258,7 @@ class Discharge(Nodes):
     diseinfo: list[VisitDiagnosis] = f("诊断信息")
 
 
-class AdmissionChangeInfo(HsaBody):
+class AdmissionChangeInfo(_Maternity):
     """2403 住院信息变更, input node ``adminfo``: 2401's ``mdtrtinfo`` with ``mdtrt_id`` and ``endtime``,
     ``ipt_otp_no`` for ``ipt_no``, and no ``insutype`` / ``mdtrt_cert_no`` (the Chongqing model)."""
 
@@ -289,15 +285,6 @@ class AdmissionChangeInfo(HsaBody):
     dise_name: C500 | None = f("病种名称", None)
     oprn_oprt_code: C30 | None = f("手术操作代码", None)
     oprn_oprt_name: C500 | None = f("手术操作名称", None)
-    fpsc_no: C50 | None = f("计划生育服务证号", None, pii="patient")
-    matn_type: C6 | None = f("生育类别", None)
-    birctrl_type: C6 | None = f("计划生育手术类别", None)
-    latechb_flag: C3 | None = f("晚育标志", None)
-    geso_val: N2 | None = f("孕周数", None)
-    fetts: N3 | None = f("胎次", None)
-    fetus_cnt: N3 | None = f("胎儿数", None)
-    pret_flag: C3 | None = f("早产标志", None)
-    birctrl_matn_date: Date | None = f("计划生育手术或生育日期", None)
     dise_type_code: C6 | None = f("病种类型", None)  # single source [1]
     exp_content: ExpContent | None = f("扩展字段", None)
 
