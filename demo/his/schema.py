@@ -26,6 +26,25 @@ Pharmacy/inventory (read by the 医保 traceability feeds 3501–3506):
 ``sale_return``     销售退货 of a sale line
 ``drug_trace_code`` 追溯码扫码记录: one row per scanned package code, ``src_kind`` sale / sale_ret / take / move
 ================== =============================================================================================
+
+医保 settlement (read by reconciliation 3201/3202, the settlement list 4101A, 目录对照 3301/3302 and the fund
+self-check):
+
+==================== ===========================================================================================
+``charge_item``       收费项目字典 (medical services ``item`` and consumables ``material``); ``med_list_codg`` is
+                      the current national code (NULL = 未对照)
+``catalog_map``       医保目录对照 as the HIS keeps it: one row per (HIS code, list type, national code) mapping with
+                      its validity; ``status`` active / withdrawn (a changed code = the old row withdrawn + a new row)
+``insu_item_limit``   医保限制条件 of a drug or item: gender, age range, daily quantity, the diagnoses (ICD-10
+                      prefixes) its 限定支付范围 allows
+``inpatient_stay``    住院登记: 就诊ID, 病案号, admission and discharge (time, dept, way), 医疗类别, doctors
+``stay_diagnosis``    住院诊断 (病案首页): one row per diagnosis, ``maindiag_flag``
+``stay_operation``    手术操作 of a stay
+``insu_settlement``   医保结算记录 as the HIS recorded the 2207/2304 answers: 结算ID, 就诊ID, 险种, 清算类别, 清算
+                      经办机构, amounts; a cancellation (2208/2305) is a second row with ``refd_setl_flag`` 1 and
+                      ``cancel_of``; ``main_diag_code`` is the visit's main diagnosis
+``fee_detail``        费用明细 of a settlement: drug (``drug_dict``) or item/material (``charge_item``) lines
+==================== ===========================================================================================
 """
 
 from __future__ import annotations
@@ -395,6 +414,173 @@ drug_trace_code = Table(
     Column("operator_code", String(20), ForeignKey("staff.staff_code")),
     Index("ix_drug_trace_code_code", "trace_code"),
     comment="药品追溯码扫码记录",
+)
+
+
+# ---------------------------------------------------------------------------------------------- 医保 settlement
+
+charge_item = Table(
+    "charge_item",
+    metadata,
+    Column("item_code", String(20), primary_key=True),  # → fixmedins_hilist_id
+    Column("item_name", String(200), nullable=False),
+    Column("item_kind", String(10), nullable=False),  # item 医疗服务项目 / material 医用耗材
+    Column("med_chrgitm_type", String(6)),  # 医疗收费项目类别 (hsa.md dictionary)
+    Column("unit", String(20)),  # 计价单位
+    Column("spec", String(200)),
+    Column("price", Price),
+    Column("med_list_codg", String(50)),  # 国家医保编码; NULL = 未对照
+    Column("is_active", SmallInteger, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    comment="收费项目字典",
+)
+
+catalog_map = Table(
+    "catalog_map",
+    metadata,
+    Column("map_id", String(20), primary_key=True),
+    Column("item_kind", String(10), nullable=False),  # drug / item / material
+    Column("item_code", String(20), nullable=False),  # drug_dict.drug_code or charge_item.item_code
+    Column("list_type", String(3), nullable=False),  # 101 西药中成药 / 102 中药饮片 / 201 医疗服务 / 301 医用耗材
+    Column("med_list_codg", String(50), nullable=False),
+    Column("begndate", Date, nullable=False),
+    Column("enddate", Date, nullable=False),
+    Column("status", String(10), nullable=False),  # active / withdrawn
+    Column("operator_code", String(20), ForeignKey("staff.staff_code")),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_catalog_map_item", "item_kind", "item_code"),
+    Index("ix_catalog_map_updated_at", "updated_at"),
+    comment="医保目录对照",
+)
+
+insu_item_limit = Table(
+    "insu_item_limit",
+    metadata,
+    Column("item_kind", String(10), primary_key=True),  # drug / item / material
+    Column("item_code", String(20), primary_key=True),
+    Column("gender_limit", String(1)),  # 1 限男 / 2 限女
+    Column("min_age", Integer),  # 限定年龄 (years, inclusive)
+    Column("max_age", Integer),
+    Column("daily_max_qty", Qty),  # 每日限量
+    Column("indication_diag", String(200)),  # ICD-10 prefixes, comma separated: 限定支付的诊断
+    Column("limit_note", String(500)),  # 限制使用范围 as the 医保目录 words it
+    Column("updated_at", DateTime, nullable=False),
+    comment="医保限制条件",
+)
+
+inpatient_stay = Table(
+    "inpatient_stay",
+    metadata,
+    Column("adm_id", String(20), primary_key=True),  # 住院号
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("mdtrt_id", String(30)),  # 医保就诊ID (2401)
+    Column("medcasno", String(40), nullable=False),  # 病案号
+    Column("med_type", String(6), nullable=False),  # 医疗类别 21 普通住院 …
+    Column("ipt_med_type", String(3), nullable=False),  # 住院医疗类型 1 住院 / 2 日间手术
+    Column("adm_way", String(3)),  # 入院途径
+    Column("trt_type", String(3)),  # 治疗类别
+    Column("adm_time", DateTime, nullable=False),
+    Column("adm_dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),
+    Column("dscg_time", DateTime),
+    Column("dscg_dept_code", String(20), ForeignKey("dept.dept_code")),
+    Column("dscg_way", String(3)),  # 离院方式
+    Column("chfpdr_code", String(20), ForeignKey("staff.staff_code")),  # 主诊医师
+    Column("resp_nurse_code", String(20), ForeignKey("staff.staff_code")),  # 责任护士
+    Column("coner_name", String(50)),  # 联系人
+    Column("coner_rlts", String(6)),  # 与患者关系
+    Column("coner_addr", String(200)),
+    Column("coner_tel", String(50)),
+    Column("prfs", String(6)),  # 职业
+    Column("status", String(10), nullable=False),  # admitted / discharged / cancelled
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_inpatient_stay_dscg_time", "dscg_time"),
+    comment="住院登记",
+)
+
+stay_diagnosis = Table(
+    "stay_diagnosis",
+    metadata,
+    Column("adm_id", String(20), ForeignKey("inpatient_stay.adm_id"), primary_key=True),
+    Column("seq_no", SmallInteger, primary_key=True),
+    Column("diag_type", String(3), nullable=False),  # 1 西医 / 2 中医主病 / 3 中医主证
+    Column("diag_code", String(20), nullable=False),  # ICD-10 (医保版)
+    Column("diag_name", String(100), nullable=False),
+    Column("maindiag_flag", String(1), nullable=False),  # 1 主诊断 / 0
+    Column("adm_cond_type", String(3)),  # 入院病情 1 有 / 2 临床未确定 / 3 情况不明 / 4 无
+    comment="住院诊断",
+)
+
+stay_operation = Table(
+    "stay_operation",
+    metadata,
+    Column("adm_id", String(20), ForeignKey("inpatient_stay.adm_id"), primary_key=True),
+    Column("seq_no", SmallInteger, primary_key=True),
+    Column("oprn_oprt_type", String(3), nullable=False),  # 1 主手术 / 2 其他
+    Column("oprn_oprt_code", String(30), nullable=False),  # ICD-9-CM-3 (医保版)
+    Column("oprn_oprt_name", String(500), nullable=False),
+    Column("begin_time", DateTime),
+    Column("end_time", DateTime),
+    Column("anst_way", String(6)),
+    Column("oper_dr_code", String(20), ForeignKey("staff.staff_code"), nullable=False),
+    Column("anst_dr_code", String(20), ForeignKey("staff.staff_code")),
+    comment="手术操作",
+)
+
+insu_settlement = Table(
+    "insu_settlement",
+    metadata,
+    Column("setl_id", String(30), primary_key=True),  # 医保结算ID
+    Column("mdtrt_id", String(30), nullable=False),
+    Column("psn_no", String(30), nullable=False),
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("visit_kind", String(1), nullable=False),  # O 门诊 / I 住院
+    Column("reg_id", String(20), ForeignKey("registration.reg_id")),
+    Column("adm_id", String(20), ForeignKey("inpatient_stay.adm_id")),
+    Column("insutype", String(6), nullable=False),  # 险种 310 职工 / 390 居民 …
+    Column("clr_type", String(6), nullable=False),  # 清算类别 11 门诊 / 21 住院
+    Column("clr_optins", String(6), nullable=False),  # 清算经办机构
+    Column("med_type", String(6), nullable=False),
+    Column("setl_time", DateTime, nullable=False),
+    Column("medfee_sumamt", Money, nullable=False),
+    Column("fund_pay_sumamt", Money, nullable=False),
+    Column("acct_pay", Money, nullable=False),
+    Column("psn_cash_pay", Money, nullable=False),
+    Column("refd_setl_flag", String(1), nullable=False),  # 0 结算 / 1 退费(撤销)结算
+    Column("cancel_of", String(30)),  # the setl_id a cancellation row undoes
+    Column("status", String(10), nullable=False),  # normal / cancelled (an original later cancelled)
+    Column("main_diag_code", String(20)),
+    Column("msgid", String(30)),  # the 2207/2304 request msgid
+    Column("bill_code", String(50)),  # 票据代码
+    Column("bill_no", String(30)),  # 票据号码
+    Column("operator_code", String(20), ForeignKey("staff.staff_code")),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_insu_settlement_setl_time", "setl_time"),
+    Index("ix_insu_settlement_mdtrt_id", "mdtrt_id"),
+    comment="医保结算记录",
+)
+
+fee_detail = Table(
+    "fee_detail",
+    metadata,
+    Column("fee_id", String(30), primary_key=True),  # 费用明细流水号 feedetl_sn
+    Column("setl_id", String(30), ForeignKey("insu_settlement.setl_id")),  # NULL until settled
+    Column("mdtrt_id", String(30), nullable=False),
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("visit_kind", String(1), nullable=False),  # O / I
+    Column("item_kind", String(10), nullable=False),  # drug / item / material
+    Column("item_code", String(20), nullable=False),
+    Column("item_name", String(200), nullable=False),
+    Column("fee_time", DateTime, nullable=False),
+    Column("qty", Qty, nullable=False),
+    Column("unit_price", Price, nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("dept_code", String(20), ForeignKey("dept.dept_code")),
+    Column("doctor_code", String(20), ForeignKey("staff.staff_code")),
+    Column("status", String(10), nullable=False),  # normal / refunded
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_fee_detail_setl_id", "setl_id"),
+    Index("ix_fee_detail_fee_time", "fee_time"),
+    comment="费用明细",
 )
 
 

@@ -117,3 +117,53 @@ class HsaSignOutOperator(BaseOperator):
 
         day = shanghai_day(context["data_interval_end"])
         return sign_out_day(SessionStore(ledger.engine), client, day, include_day=True).counts()
+
+
+class HsaJobOperator(BaseOperator):
+    """Run a 医保 job (reconciliation, settlement list, self-check …: :mod:`hisbridge.platforms.hsa.jobs`) over the
+    run's data interval. Transport faults propagate (retries apply); the job's summary is returned for XCom.
+
+    :param job: ``package.module:function`` of the job (templated)
+    :param options: job parameters (templated), merged over Variable ``<dag_id>_params`` (JSON) when set
+    :param his_conn_id: connection of the HIS database
+    :param ledger_conn_id: connection of the delivery ledger database
+    :param hsa_conn_id: connection of the 医保 platform
+    """
+
+    template_fields: Sequence[str] = ("job", "options")
+    ui_color = "#eaf0f8"
+
+    def __init__(self, *, job: str, options: dict[str, Any] | None = None, his_conn_id: str = "his_db",
+                 ledger_conn_id: str = "hisbridge_db", hsa_conn_id: str = "hsa_platform", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.job = job
+        self.options = options or {}
+        self.his_conn_id = his_conn_id
+        self.ledger_conn_id = ledger_conn_id
+        self.hsa_conn_id = hsa_conn_id
+
+    def execute(self, context) -> dict[str, Any]:
+        from hisbridge import logging as pii_logging
+        from hisbridge.ledger.sessions import SessionStore
+        from hisbridge.platforms.hsa.hooks import HsaHook
+        from hisbridge.platforms.hsa.jobs import JobContext, run_job
+        from hisbridge.platforms.hsa.msgid import CounterMsgIds
+
+        pii_logging.install()
+        start, end = context["data_interval_start"], context["data_interval_end"]
+        if start is None or end is None or start >= end:
+            raise AirflowFailException(f"{self.job}: run has no data interval ({start} → {end})")
+        ledger = LedgerHook(self.ledger_conn_id).ledger
+        ti = context["ti"]
+        overrides = Variable.get(f"{ti.dag_id}_params", default=None, deserialize_json=True) or {}
+
+        def client():
+            msgids = CounterMsgIds(ledger.next_value, ledger.drop_counters)
+            return HsaHook(self.hsa_conn_id, msgids=msgids, sessions=SessionStore(ledger.engine)).client
+
+        ctx = JobContext(his=engine_for(self.his_conn_id), ledger=ledger, window=(local_naive(start), local_naive(end)),
+                         actor=f"airflow:{ti.dag_id}.{ti.task_id}#{ti.try_number}", client_factory=client,
+                         params={**self.options, **overrides})
+        summary = run_job(self.job, ctx)
+        self.log.info("%s summary: %s", self.job, summary)
+        return summary

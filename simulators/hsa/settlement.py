@@ -411,6 +411,30 @@ class SettlementStore:
         self._seq += 1
         return self._seq
 
+    def add_settlement(self, *, setl_id: str, mdtrt_id: str, psn_no: str, setl_time: str, medfee_sumamt: Any,
+                       fund_pay_sumamt: Any, acct_pay: Any, fixmedins_code: str = "H36010000001",
+                       clr_type: str = "11", clr_optins: str = "360100", insutype: str = "310",
+                       med_type: str = "11", msgid: str = "", cancel_of: str | None = None) -> Settlement:
+        """A settlement the platform holds as if 2207/2304 (or, with ``cancel_of``, 2208/2305) had made it: for
+        tests, the demo and benchmarks that need the platform's side of a day without running each visit.
+        ``setl_time`` is ``yyyy-MM-dd HH:mm:ss``; amounts are what the platform recorded (a cancellation's are
+        negative). The visit itself is not created."""
+        medfee, fund, acct = q2(dec(medfee_sumamt)), q2(dec(fund_pay_sumamt)), q2(dec(acct_pay))
+        cash = medfee - fund - acct
+        setlinfo = {"setl_id": setl_id, "mdtrt_id": mdtrt_id, "psn_no": psn_no, "insutype": insutype,
+                    "clr_type": clr_type, "clr_optins": clr_optins, "med_type": med_type, "setl_time": setl_time,
+                    "medfee_sumamt": medfee, "fund_pay_sumamt": fund, "hifp_pay": fund, "acct_pay": acct,
+                    "psn_part_amt": medfee - fund, "psn_cash_pay": cash}  # fmt: skip
+        infno = ("2305" if clr_type == "21" else "2208") if cancel_of else ("2304" if clr_type == "21" else "2207")
+        settlement = Settlement(setl_id, fixmedins_code, "", mdtrt_id, psn_no, infno, clr_type, clr_optins, insutype,
+                                med_type, msgid or f"seed{setl_id}"[:30], setl_time, setlinfo, [], [], "seed",
+                                "seed", cancel_of=cancel_of)  # fmt: skip
+        if cancel_of and cancel_of in self.settlements:
+            original = self.settlements[cancel_of]
+            original.status, original.cancelled_by = "cancelled", setl_id
+        self.settlements[setl_id] = settlement
+        return settlement
+
     def policy(self, insutype: str) -> Policy:
         return self.policies.get(insutype, DEFAULT_POLICY)
 
