@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 
 from hisbridge.ledger import schema as s
 from hisbridge.ledger.store import Ledger
 from hisbridge.logging import mask_text
+from hisbridge.reports import list_reports, report_path
 
 STYLE = """<style>body{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;margin:1.5rem;color:#222}
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;font-size:.9rem}
@@ -27,6 +29,11 @@ th{background:#f3f5f7}.rejected,.unknown,.quarantined{color:#b00020}.acknowledge
 pre{background:#f7f7f7;padding:.5rem;white-space:pre-wrap;max-height:20rem;overflow:auto}</style>"""
 
 REQUEUEABLE = (s.REJECTED, s.QUARANTINED)
+#: what each report folder holds, as finance and the 医保办 call it
+REPORT_TITLES = {"hsa_daily_reconciliation": "医保日对账", "hsa_monthly_reconciliation": "医保月度对账",
+                 "hsa_settlement_list": "医保结算清单上传", "hsa_catalog_unmapped": "未对照医保目录的项目",
+                 "hsa_fund_self_check": "医保基金自查"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATE_NAMES = {"pending": "待发送", "sent": "已发送待应答", "acknowledged": "已确认", "rejected": "平台拒收",
                "quarantined": "已隔离", "unknown": "结果未知", "withdrawn": "已撤回/作废"}
 
@@ -37,9 +44,10 @@ def _page(title: str, body: str) -> HTMLResponse:
 
 
 def create_ledger_app(ledger_factory: Callable[[], Ledger], dependencies: Sequence[Any] = (),
-                      current_user: Callable[..., str] | None = None) -> FastAPI:
+                      current_user: Callable[..., str] | None = None, reports: Path | None = None) -> FastAPI:
     """``dependencies`` guard every route (the plugin passes Airflow's authentication); ``current_user`` is a
-    FastAPI dependency returning the name of a user allowed to re-queue."""
+    FastAPI dependency returning the name of a user allowed to re-queue; ``reports`` is the reports directory
+    (default: :func:`hisbridge.reports.reports_dir`)."""
     app = FastAPI(title="hisbridge 投递台账", docs_url=None, redoc_url=None, dependencies=list(dependencies))
 
     @app.get("/ledger/", response_class=HTMLResponse)
@@ -52,7 +60,8 @@ def create_ledger_app(ledger_factory: Callable[[], Ledger], dependencies: Sequen
                 for st in s.STATES) + "</tr>"
             for feed, c in sorted(counts.items()))
         return _page("投递台账 · 各接口记录状态", f"<table><tr><th>接口</th>{head}</tr>{rows}</table>"
-                     "<p>重新排队：<code>python -m hisbridge ledger requeue --id … --by 姓名 --reason …</code></p>")
+                     "<p>重新排队：<code>python -m hisbridge ledger requeue --id … --by 姓名 --reason …</code></p>"
+                     "<p><a href='../reports/'>对账、结算清单、自查等报表</a></p>")
 
     @app.get("/ledger/failures", response_class=HTMLResponse)
     def failures(feed: str | None = None, state: Annotated[list[str] | None, Query()] = None,
@@ -109,6 +118,28 @@ def create_ledger_app(ledger_factory: Callable[[], Ledger], dependencies: Sequen
             if not done:
                 raise HTTPException(409, "only rejected or quarantined records can be re-queued")
             return RedirectResponse(f"/hisbridge/ledger/records/{record_id}", status_code=303)
+
+    @app.get("/reports/", response_class=HTMLResponse)
+    def report_index() -> HTMLResponse:
+        found = list_reports(reports)
+        if not found:
+            return _page("报表", "<p>还没有报表：对账、结算清单、目录对照和基金自查任务运行后在此列出。</p>")
+        parts = []
+        for kind, periods in found.items():
+            links = "".join(f"<li><a href='{quote(kind)}/{quote(p)}.html'>{html.escape(p)}</a> · "
+                            f"<a href='{quote(kind)}/{quote(p)}.xlsx'>Excel</a></li>" for p in periods)
+            parts.append(f"<h3>{html.escape(REPORT_TITLES.get(kind, kind))}</h3><ul>{links}</ul>")
+        return _page("报表", "".join(parts))
+
+    @app.get("/reports/{kind}/{name}")
+    def report_file(kind: str, name: str) -> FileResponse:
+        period, dot, suffix = name.rpartition(".")
+        path = report_path(kind, period, f"{dot}{suffix}", reports) if dot else None
+        if path is None:
+            raise HTTPException(404, "no such report")
+        if suffix == "xlsx":
+            return FileResponse(path, media_type=XLSX, filename=f"{kind}_{period}.xlsx")
+        return FileResponse(path, media_type="text/html; charset=utf-8")
 
     @app.get("/ledger/api/summary")
     def api_summary() -> JSONResponse:
