@@ -1,4 +1,5 @@
-"""The 医保 sender: uploads (single or batch "A"), 3507 corrections, and every client outcome as ledger states.
+"""The 医保 sender: uploads (single or batch "A"), corrections (3507 by batch, 3302 by id), and every client outcome
+as ledger states.
 
 =================================  =====================  ======================================================
 client outcome                     message outcome        rows
@@ -12,20 +13,24 @@ NotSent                            not_sent               pending — nothing re
 GatewayRejected                    refused_by_gateway     pending — fix the connection; the task fails, no retry
 =================================  =====================  ======================================================
 
-A 3507 correction is ``acknowledged`` when the platform deleted, or answered with words meaning "nothing found"
-(``include/mappings/hsa_answers.yaml``); any other refusal is ``rejected`` and the pipeline keeps the records
+A correction's body is built by its kind (:data:`hisbridge.platforms.hsa.feeds.CORRECTIONS`): a group delete
+(3507) from the target batch and the feed's data type, a delete by id (3302) from the target business key, whose
+columns are named as the body's fields. A correction is ``acknowledged`` when the platform deleted, or answered
+with words meaning "nothing found" (``include/mappings/hsa_answers.yaml``: a 3302 of a 对照 the platform does not
+hold, as after a lost 3301 answer); any other refusal is ``rejected`` and the pipeline keeps the records
 uncertain. No Airflow here except in :func:`from_airflow`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from hisbridge.ledger.store import MessageResult
-from hisbridge.pipeline.platform import Mode
+from hisbridge.pipeline.extract import KEY_SEP
+from hisbridge.pipeline.platform import Correction, Mode
 from hisbridge.pipeline.spec import FeedSpec
 from hisbridge.platforms.hsa import catalogue
 from hisbridge.platforms.hsa.answers import AnswerMeanings, Meaning, load_meanings
@@ -62,7 +67,11 @@ class HsaSender:
         return options.batch if mode == "batch" and options.batch else options.single
 
     def correction_operation(self, spec: FeedSpec) -> str:
-        return _options(spec).delete or ""
+        """The correction's infno; also checked to be buildable for this feed, before anything is recorded."""
+        options = _options(spec)
+        if options.correction is Correction.DELETE_BY_ID:
+            _key_fields(spec, options)
+        return options.delete or ""
 
     def row_identity(self, spec: FeedSpec, row: dict[str, Any]) -> tuple[str, ...]:
         """Rows a batch answer could not tell apart must travel in different messages."""
@@ -99,9 +108,10 @@ class HsaSender:
             return _transport(exc, n, msgid)
 
     def correct(self, spec: FeedSpec, target: str, msgid: str) -> MessageResult:
-        """3507: delete everything of batch ``target`` and the feed's data type."""
+        """Remove ``target`` from the platform: a batch for a group delete (3507), a business key for a delete
+        by id (3302)."""
         options = _options(spec)
-        body = InventoryDelete(fixmedins_bchno=target, inv_data_type=options.inv_data_type)
+        body = _CORRECTION_BODIES[options.correction](spec, options, target, self.client.settings.fixmedins_code)
         try:
             answer = self.client.call(options.delete or "", body, msgid=msgid)
             return _result("acknowledged", [], [], answer.exchange, code=answer.infcode, ref=answer.inf_refmsgid,
@@ -143,6 +153,46 @@ def _options(spec: FeedSpec) -> HsaFeedOptions:
     options = spec.platform_options
     assert isinstance(options, HsaFeedOptions), f"{spec.feed} is not a 医保 feed"
     return options
+
+
+# -- correction bodies, by kind (feeds.CORRECTIONS says which kind a transaction is) -----------------------------
+def _group_delete_body(spec: FeedSpec, options: HsaFeedOptions, target: str, fixmedins_code: str) -> BaseModel:
+    """3507: everything of batch ``target`` (the feed's correction key) and the feed's data type."""
+    return InventoryDelete(fixmedins_bchno=target, inv_data_type=options.inv_data_type)
+
+
+def _delete_by_id_body(spec: FeedSpec, options: HsaFeedOptions, target: str, fixmedins_code: str) -> BaseModel:
+    """3302: the record whose business key is ``target``; its columns are the body's fields, and the institution
+    code, when the body asks for it, is ours (e.g. ``fixmedins_hilist_id|list_type|med_list_codg``)."""
+    fields = _key_fields(spec, options)
+    parts = target.split(KEY_SEP)
+    if len(parts) != len(fields):
+        raise ValueError(f"feed {spec.feed}: correction target {target!r} is not a {KEY_SEP.join(fields)} key")
+    values: dict[str, str] = dict(zip(fields, parts, strict=True))
+    body = catalogue.get(options.delete or "").body
+    if "fixmedins_code" in body.model_fields:
+        values["fixmedins_code"] = fixmedins_code
+    return body.model_validate(values)
+
+
+def _key_fields(spec: FeedSpec, options: HsaFeedOptions) -> list[str]:
+    """The business key's columns, when they name exactly the delete body's fields (bar our institution code);
+    a declaration that cannot build the body is a mistake to fix in the YAML, not a record to hold uncertain."""
+    body = catalogue.get(options.delete or "").body
+    needed = set(body.model_fields) - {"fixmedins_code"}
+    required = {n for n, f in body.model_fields.items() if f.is_required()} - {"fixmedins_code"}
+    key = list(spec.business_key)
+    if not required <= set(key) or not set(key) <= needed:
+        raise ValueError(f"feed {spec.feed}: a {options.delete} correction deletes by the business key, which must "
+                         f"name its fields {sorted(required)} (it names {key})")
+    return key
+
+
+_CorrectionBody = Callable[[FeedSpec, HsaFeedOptions, str, str], BaseModel]
+_CORRECTION_BODIES: Mapping[Correction, _CorrectionBody] = {
+    Correction.GROUP_DELETE: _group_delete_body,
+    Correction.DELETE_BY_ID: _delete_by_id_body,
+}
 
 
 def _transport(exc: HsaError, n: int, asked: str) -> MessageResult:
