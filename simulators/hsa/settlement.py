@@ -419,7 +419,7 @@ class SettlementStore:
         tests, the demo and benchmarks that need the platform's side of a day without running each visit.
         ``setl_time`` is ``yyyy-MM-dd HH:mm:ss``; amounts are what the platform recorded (a cancellation's are
         negative). The visit itself is not created."""
-        medfee, fund, acct = q2(dec(medfee_sumamt)), q2(dec(fund_pay_sumamt)), q2(dec(acct_pay))
+        medfee, fund, acct = (q2(Decimal(str(v))) for v in (medfee_sumamt, fund_pay_sumamt, acct_pay))
         cash = medfee - fund - acct
         setlinfo = {"setl_id": setl_id, "mdtrt_id": mdtrt_id, "psn_no": psn_no, "insutype": insutype,
                     "clr_type": clr_type, "clr_optins": clr_optins, "med_type": med_type, "setl_time": setl_time,

@@ -36,7 +36,16 @@ from urllib.parse import urlsplit
 
 import orjson
 import requests
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 from urllib3.exceptions import ProxyError as _UrllibProxyError
 from urllib3.exceptions import SSLError as _UrllibSSLError
@@ -56,6 +65,7 @@ from hisbridge.platforms.hsa.errors import (
 )
 from hisbridge.platforms.hsa.models import OpterType, SignIn, SignOut, pii_values, wire_pii_values
 from hisbridge.platforms.hsa.msgid import SHANGHAI, LocalMsgIds, MsgIdSource, shanghai_now
+from hisbridge.platforms.hsa.txns.files import FileDownload, FileUpload, FileUploadOutput
 
 if TYPE_CHECKING:
     from hisbridge.platforms.hsa.signin import SignInCache
@@ -65,6 +75,9 @@ log = logging.getLogger(__name__)
 DEFAULT_PATH = "/fsi/api/rsfComIfsService/callService"
 SIGN_IN = "9001"
 SIGN_OUT = "9002"
+FILE_UPLOAD = "9101"
+#: transactions whose success answer is the raw file (``application/octet-stream``), not an envelope (§4.11)
+FILE_DOWNLOAD = "9102"
 #: where the 9001 answer puts the sign_no (``output.signinoutb.sign_no``; some models read ``output.sign_no``)
 SIGN_IN_OUTPUT_NODE = "signinoutb"
 #: error-detail keys of a failed batch row
@@ -122,6 +135,22 @@ class HsaSettings(BaseModel):
 
     def url_for(self, infno: str) -> str:
         return self.base_url.rstrip("/") + "/" + self.path.lstrip("/").replace("{infno}", infno)
+
+
+class FileAnswer(HsaAnswer):
+    """A 9102 hit: the platform answered the file's bytes instead of an envelope (``infcode`` is set to 0 here);
+    the exchange's ``response_text`` only describes them (size, content type) — the bytes are in :attr:`data`."""
+
+    _data: bytes = PrivateAttr(default=b"")
+    _content_type: str = PrivateAttr(default="")
+
+    @property
+    def data(self) -> bytes:
+        return self._data
+
+    @property
+    def content_type(self) -> str:
+        return self._content_type
 
 
 @dataclass(frozen=True)
@@ -369,6 +398,30 @@ class HsaClient:
         answer = self.call(infno, body, msgid=msgid, insuplc_admdvs=insuplc_admdvs)
         return catalogue.get(infno).read_output(answer.output), answer
 
+    def upload_file(self, filename: str, data: bytes, *, msgid: str | None = None) -> FileUploadOutput:
+        """9101 文件上传: ``data`` (usually a ``.zip`` holding one ``.txt``) goes as Base64 in ``fsUploadIn.in``;
+        returns the ``file_qury_no`` / ``filename`` / ``dld_endtime`` the platform assigned. Raises as :meth:`call`."""
+        body = FileUpload(in_=data, filename=filename, fixmedins_code=self.settings.fixmedins_code)
+        output, _answer = self.request(FILE_UPLOAD, body, msgid=msgid)
+        assert isinstance(output, FileUploadOutput)
+        return output
+
+    def download(self, file_qury_no: str, filename: str, *, msgid: str | None = None) -> FileAnswer:
+        """9102 文件下载 with its evidence: the answer carries the bytes (:attr:`FileAnswer.data`) and the exchange.
+        A miss is answered with the JSON envelope and raises :class:`Rejected` like any refusal; success is told
+        by the content type (anything but JSON), never by trying to parse the bytes (§5.5)."""
+        body = FileDownload(file_qury_no=file_qury_no, filename=filename, fixmedins_code=self.settings.fixmedins_code)
+        answer = self.call(FILE_DOWNLOAD, body, msgid=msgid)
+        if not isinstance(answer, FileAnswer):  # infcode 0 in an envelope: no file came
+            raise OutcomeUnknown(f"医保 {FILE_DOWNLOAD} (msgid={self._msgid_of(answer)}) answered an envelope "
+                                 "with infcode 0 instead of the file", infno=FILE_DOWNLOAD,
+                                 msgid=self._msgid_of(answer), exchange=answer.exchange, exchanges=answer.exchanges)
+        return answer
+
+    def download_file(self, file_qury_no: str, filename: str, *, msgid: str | None = None) -> bytes:
+        """9102 文件下载: the file's bytes (see :meth:`download`)."""
+        return self.download(file_qury_no, filename, msgid=msgid).data
+
     def call_batch(
         self,
         infno_batch: str,
@@ -605,6 +658,14 @@ class HsaClient:
                 ) from exc  # fmt: skip
             raise self._ambiguous(txn, msgid, f"{type(exc).__name__} after sending", exchange) from exc
 
+        content_type = response.headers.get("Content-Type", "")
+        if txn.infno == FILE_DOWNLOAD and 200 <= response.status_code < 300 and "json" not in content_type.lower():
+            exchange = evidence(response.status_code, f"<file: {len(response.content)} bytes, {content_type}>")
+            file = FileAnswer(infcode=0)
+            file._data, file._content_type, file._exchanges = response.content, content_type, (exchange,)
+            log.info("hsa %s msgid=%s http=%d file %d bytes %dms", txn.infno, msgid, response.status_code,
+                     len(response.content), exchange.duration_ms)
+            return file
         exchange = evidence(response.status_code, _decode(response.content))
         answer = self._parse(txn, msgid, exchange, personal)
         answer._exchanges = (exchange,)

@@ -85,7 +85,10 @@ class HsaGateway:
 
     # -- one call ------------------------------------------------------------------------------------------
     def call(self, infno: str, body: Any, *, caller: str, insuplc_admdvs: str = "",
-             operator: Operator = Operator()) -> GatewayAnswer:
+             operator: Operator = Operator(), business_ref: str | None = None) -> GatewayAnswer:
+        """Validate, journal and send one transaction. ``business_ref`` names what the call is about in the journal
+        (default: the first ``setl_id``/``mdtrt_id``/… of the input or the answer); a job that looks its own calls
+        up again (reconciliation: ``3201/360100/310/11/2026-11-24``) passes its own."""
         txn = self.transaction(infno)
         payload = validated(txn, body)
         if not insuplc_admdvs and _find(payload, "psn_no"):  # hsa.md §2.1: it routes a person's transaction
@@ -95,7 +98,8 @@ class HsaGateway:
         attempts = 1 + (0 if txn.changes_state else self.read_retries)
         for attempt in range(1, attempts + 1):
             try:
-                entry, msgid = self._journal_begin(txn, client.next_msgid, payload, caller, insuplc_admdvs)
+                entry, msgid = self._journal_begin(txn, client.next_msgid, payload, caller, insuplc_admdvs,
+                                                   business_ref=business_ref)
             except SQLAlchemyError as exc:  # nothing leaves unless it is journalled first
                 log.error("hsa gateway %s: ledger unavailable (%s): not sent", infno, type(exc).__name__)
                 raise _error("not_sent", f"台账暂不可用，{infno} 未发出，可以重发") from None
@@ -138,7 +142,7 @@ class HsaGateway:
                 final = exchange.msgid if exchange else msgid
                 self._journal_update(entry, started, outcome="acknowledged", msgid=final, platform_code=str(
                     answer.infcode), exchange=exchange, platform_ref=answer.inf_refmsgid,
-                    business_ref=_business_ref(payload, dumped))
+                    business_ref=business_ref or _business_ref(payload, dumped))
                 log.info("hsa gateway %s msgid=%s caller=%s acknowledged in %dms", infno, final, caller,
                          round((time.monotonic() - started) * 1000))
                 return GatewayAnswer(infno, final, dumped, answer.warn_msg)
