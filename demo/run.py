@@ -83,6 +83,7 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
              seed: int = 42, echo=print) -> dict:
     """Run the whole demo into ``out_dir``; returns per-feed totals, edge-case checks and paths (for tests)."""
     from demo.his.generate import generate
+    from demo.his.insurance import generate_insurance, seed_platform
     from demo.his.schema import create_schema
     from hisbridge.db import make_engine, sqlite_url
     from hisbridge.ledger.sessions import SessionStore
@@ -107,6 +108,7 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     his = make_engine(sqlite_url(str(his_path)))
     create_schema(his)
     demo = generate(his, day, scale, seed=seed)
+    insurance = generate_insurance(his, day, seed=seed)
     ledger = Ledger(make_engine(sqlite_url(str(ledger_path))))
     ledger.ensure_schema()
 
@@ -120,6 +122,8 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
             opter_name="数据集成平台", ip="127.0.0.1",
         )
         store = SessionStore(ledger.engine)
+        # the platform's side of the settlements of the last 40 days (what the hospital settled there)
+        seed_platform(sim.state, his, day - timedelta(days=40), day, insurance.edge_cases)
 
         def task_sender() -> HsaSender:
             """What each Airflow task builds: its own client, the ledger's msgids and the day's shared sign-in."""
@@ -158,16 +162,27 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
         from demo.gateway_visit import outpatient_settlement
 
         gateway_visit = outpatient_settlement(ledger, settings, echo)
+        from demo.settlement_jobs import settlement_jobs
+
+        def job_client() -> HsaClient:
+            return HsaClient(settings, msgids=CounterMsgIds(ledger.next_value, ledger.drop_counters),
+                             sign_ins=SharedSignIns(store, actor="demo"))
+
+        jobs = settlement_jobs(his, ledger, job_client, day, insurance.edge_cases, out_dir / "reports", echo)
         # the 23:55 sign-out (DAG hsa_sign_out): each operator's shared sign-in of the day ends with one 9002
         sign_out_day(store, lambda: HsaClient(settings, msgids=CounterMsgIds(ledger.next_value)),
                      shanghai_day(datetime.now(SHANGHAI)), include_day=True, actor="demo")
         platform_state = sim.state.summary()
         sign_calls = Counter(e["infno"] for e in sim.state.journal.values() if e["infno"] in ("9001", "9002"))
 
-    checks = check_edge_cases(ledger, demo.edge_cases)
+    checks = check_edge_cases(ledger, demo.edge_cases) + check_catalog_cases(ledger, his, insurance.edge_cases)
+    pii = type(demo.pii)(*(tuple(a) + tuple(b) for a, b in zip(
+        (demo.pii.names, demo.pii.id_card_nos, demo.pii.phones),
+        (insurance.pii.names, insurance.pii.id_card_nos, insurance.pii.phones), strict=True)))
     result = {"totals": totals, "reasons": reasons, "rerun": dict(rerun), "checks": checks,
-              "his": his_path, "ledger": ledger_path, "log": log_path, "pii": demo.pii, "platform": platform_state,
-              "sign_calls": dict(sign_calls), "gateway_visit": gateway_visit}
+              "his": his_path, "ledger": ledger_path, "log": log_path, "pii": pii, "platform": platform_state,
+              "sign_calls": dict(sign_calls), "gateway_visit": gateway_visit, "jobs": jobs,
+              "reports": out_dir / "reports"}
     _print_report(result, mode, echo)
     return result
 
@@ -207,6 +222,31 @@ def check_edge_cases(ledger, edge) -> list[dict]:
     return out
 
 
+def check_catalog_cases(ledger, his, edge) -> list[dict]:
+    """目录对照 (feed hsa_catalog_mapping): what the ledger must say of the planted mappings. Its business key is
+    the mapping's (HIS code, list type, national code), read here from the HIS row."""
+    from sqlalchemy import select
+
+    from demo.his.schema import catalog_map
+
+    feed = "hsa_catalog_mapping"
+    records = ledger.records(feed)
+    old, new = edge.catalog_changed
+    cases = (("目录对照：新增 → 已确认(3301)", new, "acknowledged"),
+             ("目录对照：变更的旧编码 → 撤回(3302)", old, "withdrawn"),
+             ("目录对照：撤销 → 撤回(3302)", edge.catalog_withdrawn, "withdrawn"),
+             ("目录对照：编码格式错误 → 隔离", edge.catalog_malformed, "quarantined"))
+    out = []
+    with his.connect() as conn:
+        for label, map_id, expected in cases:
+            row = conn.execute(select(catalog_map.c.item_code, catalog_map.c.list_type, catalog_map.c.med_list_codg)
+                               .where(catalog_map.c.map_id == map_id)).one()
+            found = [r.state for r in records if all(part in r.business_key for part in row)]
+            out.append({"feed": feed, "case": label, "key": map_id, "expected": expected,
+                        "actual": found[0] if len(found) == 1 else f"({len(found)} records)"})
+    return out
+
+
 def _print_report(result: dict, mode: str, echo) -> None:
     totals = result["totals"]
     heads = ("接口 (feed)", "窗口", "抽取", "已确认", "平台拒收", "隔离", "撤回", "跳过", "未知", "报文")
@@ -225,6 +265,10 @@ def _print_report(result: dict, mode: str, echo) -> None:
         mark = "✓" if c["actual"] == c["expected"] else "✗"
         ok &= mark == "✓"
         echo(f"  {mark} {c['case']:34s} {c['feed']}:{c['key']}  期望 {c['expected']}，台账 {c['actual']}")
+    for c in result["jobs"]["checks"]:
+        mark = "✓" if c["found"] == c["expect"] else "✗"
+        ok &= mark == "✓"
+        echo(f"  {mark} {c['case']:34s} {c['key']}  {'见报表' if c['found'] else '报表中没有'}")
     r = result["rerun"]
     echo(f"\n重跑商品销售：抽取 {r['selected']}，跳过(已确认未变化) {r['skipped']}，新发送报文 {r['messages']} 条 "
          f"→ {'无重复发送 ✓' if r['messages'] == 0 else '有新报文，请检查'}")
@@ -236,6 +280,7 @@ def _print_report(result: dict, mode: str, echo) -> None:
     echo(f"\n台账（SQLite）：{result['ledger']}\n  python -m hisbridge ledger --url sqlite:///{result['ledger']} summary"
          f"\n  python -m hisbridge ledger --url sqlite:///{result['ledger']} failures --feed hsa_trace_sale")
     echo(f"日志（已脱敏）：{result['log']}")
+    echo(f"报表（Excel + HTML）：{result['reports']}（Airflow 中：设置 HISBRIDGE_REPORTS_DIR 后见 /hisbridge/reports/）")
     echo("在 Airflow 界面查看同一份数据：make airflow  （医保模拟器 :8097 + airflow standalone，http://localhost:8080）")
     if not ok:
         echo("\n有预置场景与期望不符，见上。")

@@ -1,4 +1,4 @@
--- 医保对账 3201/3202 — the HIS's 医保 settlements of the window [:window_start, :window_end) by settlement time,
+-- 医保对账 3201/3202 — the HIS's 医保 settlements of the window [window_start, window_end) by settlement time,
 -- one row per insu_settlement row: originals (2207/2304) and cancellation rows (2208/2305, refd_setl_flag 1,
 -- negative amounts, cancel_of = the original's setl_id) alike. Which of them count is decided in Python by the
 -- configured 退费结算标志 rule (include/mappings/hsa_reconciliation.yaml), so that the rule is data, not SQL.

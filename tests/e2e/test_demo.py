@@ -21,7 +21,8 @@ def demo(tmp_path_factory):
 
 def test_every_feed_delivers_records(demo) -> None:
     assert set(demo["totals"]) == {"hsa_trace_inventory", "hsa_trace_stock_change", "hsa_trace_purchase",
-                                   "hsa_trace_purchase_return", "hsa_trace_sale", "hsa_trace_sale_return"}
+                                   "hsa_trace_purchase_return", "hsa_trace_sale", "hsa_trace_sale_return",
+                                   "hsa_catalog_mapping"}
     for feed, totals in demo["totals"].items():
         assert totals["acknowledged"] > 0, feed
 
@@ -59,3 +60,13 @@ def test_one_outpatient_settlement_through_the_gateway_is_answered_and_journalle
     assert "4. 医保实时网关" in demo["console"] and info["setl_id"] in demo["console"]
     shown = demo["console"] + demo["log"].read_text(encoding="utf-8")
     assert visit["request"]["psn_no"] not in shown and visit["request"]["mdtrt_cert_no"] not in shown
+
+
+def test_the_nightly_settlement_jobs_catch_every_planted_case(demo) -> None:
+    wrong = [c for c in demo["jobs"]["checks"] if c["found"] != c["expect"]]
+    assert not wrong, wrong
+    daily = demo["jobs"]["summaries"]["hsa_daily_reconciliation"]
+    assert (daily["his_only"], daily["platform_only"], daily["amount_diff"]) == (1, 1, 1)
+    for kind, page in demo["jobs"]["pages"].items():
+        assert page.is_file() and page.with_suffix(".xlsx").is_file(), kind
+    assert "5. 医保两定夜间任务" in demo["console"]

@@ -7,7 +7,9 @@ ledger says / HIS says              correction        action
 voided, on the platform¹            any but none      ``correct_void`` — the correction removes it → withdrawn
 voided, on the platform¹            none              ``refuse`` — we cannot take it back: ops must
 voided, already withdrawn           —                 ``already_withdrawn``
-voided, never on the platform       —                 ``void_quietly`` — withdrawn without a message
+voided, never on the platform       —                 ``void_quietly`` — withdrawn without a message, unless
+                                                      the platform may hold records from before the ledger²
+                                                      (then ``correct_void``, "not found" counts as done)
 fails validation, on the platform¹  group / by id /   ``correct_then_quarantine`` — the platform must not keep
                                     reversal          what the HIS no longer holds, nor get it twice once fixed
 fails validation                    —                 ``quarantine`` with the reasons
@@ -22,6 +24,8 @@ anything else                       —                 ``send`` (new, pending, 
 ==================================  ================  =====================================================
 
 ¹ acknowledged, unknown or sent without an answer: the platform holds it or may hold it.
+² ``unsent_may_exist``: a delete-by-id platform whose records may also be entered outside hisbridge (医保 目录对照
+  made in the 医保 client before go-live): a void the ledger has never seen is still withdrawn there.
 
 A correction's *target* is the correction key for a group correction (医保 3507 deletes a whole batch) and the
 business key otherwise. A group correction removes records this plan does not touch (the target's other
@@ -96,10 +100,11 @@ def settled(source_hash: str, before: Prior | None) -> Action | None:
     return {ACKNOWLEDGED: Action.SKIP, REJECTED: Action.KEEP_REJECTED, QUARANTINED: Action.QUARANTINE}.get(before.state)
 
 
-def plan_chunk(candidates: Sequence[Candidate], prior: Mapping[str, Prior], correction: Correction) -> ChunkPlan:
+def plan_chunk(candidates: Sequence[Candidate], prior: Mapping[str, Prior], correction: Correction, *,
+               unsent_may_exist: bool = False) -> ChunkPlan:
     plan = ChunkPlan()
     for c in candidates:
-        decision = decide(c, prior.get(c.key), correction)
+        decision = decide(c, prior.get(c.key), correction, unsent_may_exist=unsent_may_exist)
         plan.decisions[c.key] = decision
         if decision.target is not None:
             plan.corrections.setdefault(decision.target, []).append(c.key)
@@ -110,10 +115,10 @@ def plan_chunk(candidates: Sequence[Candidate], prior: Mapping[str, Prior], corr
     return plan
 
 
-def decide(c: Candidate, before: Prior | None, correction: Correction) -> Decision:
+def decide(c: Candidate, before: Prior | None, correction: Correction, *, unsent_may_exist: bool = False) -> Decision:
     on_platform = before is not None and before.state in ON_PLATFORM
     if c.voided:
-        if on_platform:
+        if on_platform or (before is None and unsent_may_exist and correction is Correction.DELETE_BY_ID):
             return _correct(Action.CORRECT_VOID, c, correction)
         if before is not None and before.state == WITHDRAWN:
             return Decision(Action.ALREADY_WITHDRAWN)

@@ -55,6 +55,9 @@ class Capabilities:
     correction: Correction = Correction.NONE
     #: messages one run may have in flight at once (the platform's tolerance; the Airflow pool bounds tasks)
     max_in_flight: int = 1
+    #: the platform may hold records that never went through hisbridge (entered before go-live or by hand):
+    #: a void the ledger has never seen is still corrected (delete by id), "not found" counting as done
+    unsent_may_exist: bool = False
 
     def mode(self, requested: Mode) -> Mode:
         """The delivery mode actually used: batch only where the feed has a batch operation."""

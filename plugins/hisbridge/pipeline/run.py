@@ -196,7 +196,8 @@ class _FeedRun:
         checked = validate_rows(self.model_cls, self.checks, [self._mapped(r) for r in fresh])
         _remember_personal(self.personal, checked)
         by_key = {c.record.key: c for c in checked}
-        plan = plan_chunk([self._candidate(c) for c in checked], prior, self.caps.correction)
+        plan = plan_chunk([self._candidate(c) for c in checked], prior, self.caps.correction,
+                          unsent_may_exist=self.caps.unsent_may_exist)
 
         quarantine = [self._item(by_key[k], "; ".join(by_key[k].reasons)) for k in plan.keys(Action.QUARANTINE)]
         for k in plan.keys(Action.QUARANTINE):

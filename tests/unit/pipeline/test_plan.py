@@ -227,3 +227,12 @@ def test_a_changed_source_or_a_new_record_is_decided_anew() -> None:
                                   source_hash="src")) is None
     assert settled("src", Prior(id=1, state=ACKNOWLEDGED, content_hash=OLD, correction_key=BATCH)) is None
     assert settled("src", None) is None
+
+
+def test_a_void_the_ledger_never_saw_is_withdrawn_where_the_platform_may_hold_records_from_before() -> None:
+    voided = Candidate(key="XM0035|201|OLD", voided=True, valid=True, digest="d", correction_key=None)
+    assert decide(voided, None, Correction.DELETE_BY_ID).action is Action.VOID_QUIETLY
+    made_before = decide(voided, None, Correction.DELETE_BY_ID, unsent_may_exist=True)
+    assert (made_before.action, made_before.target) == (Action.CORRECT_VOID, "XM0035|201|OLD")
+    # a group delete would remove records the ledger does know: never guessed at
+    assert decide(voided, None, Correction.GROUP_DELETE, unsent_may_exist=True).action is Action.VOID_QUIETLY

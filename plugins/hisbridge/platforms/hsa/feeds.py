@@ -100,6 +100,9 @@ def capabilities(options: HsaFeedOptions) -> Capabilities:
         ordered=True,
         correction=options.correction,
         max_in_flight=1,
+        # 对照 made in the 医保 client before go-live are on the platform but not in the ledger: withdrawing one
+        # must still send 3302 (its "未查询到" answer counts as done)
+        unsent_may_exist=options.correction is Correction.DELETE_BY_ID,
     )
 
 

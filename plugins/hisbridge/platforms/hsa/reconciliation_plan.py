@@ -136,11 +136,16 @@ def read_settlements(his: Engine, start: datetime, end: datetime) -> list[HisSet
         return [HisSettlement(
             setl_id=text_of(r.setl_id), mdtrt_id=text_of(r.mdtrt_id), psn_no=text_of(r.psn_no),
             insutype=text_of(r.insutype), clr_type=text_of(r.clr_type), clr_optins=text_of(r.clr_optins),
-            setl_time=r.setl_time,
+            setl_time=moment(r.setl_time),
             medfee_sumamt=money(r.medfee_sumamt), fund_pay_sumamt=money(r.fund_pay_sumamt),
             acct_pay=money(r.acct_pay), psn_cash_pay=money(r.psn_cash_pay),
             refd_setl_flag=text_of(r.refd_setl_flag) or "0", status=text_of(r.status),
             cancel_of=text_of(r.cancel_of), msgid=text_of(r.msgid)) for r in rows]
+
+
+def moment(value: datetime | str) -> datetime:
+    """A DATETIME column as read: SQLite (the demo's HIS) hands text SQL its stored text."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def counts(row: HisSettlement, config: ReconConfig) -> bool:

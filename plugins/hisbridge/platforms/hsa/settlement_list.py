@@ -389,6 +389,7 @@ class Action(StrEnum):
     CANCEL = "cancel"  # settlement cancelled after upload: 4102
     CANCELLED = "cancelled"  # … and 4102 already acknowledged
     VOID = "void"  # settlement cancelled before any upload: nothing to upload
+    ASK_CANCEL = "ask_cancel"  # cancelled, no upload in the journal: 4103 asks whether a list is there → 4102
     DONE = "done"  # uploaded, discharged before the check range: nothing left to do
 
 
@@ -407,7 +408,9 @@ def decide(case: Case, built: Built, prior: Prior, cutoff: datetime, already: Se
     """What to do with one settlement; ``cutoff`` = window end − deadline days."""
     if case.cancelled:
         if not prior.held:
-            return Decision(Action.VOID)
+            # a list may have been uploaded outside hisbridge (the HIS's own client, by hand, before go-live):
+            # 4103 tells; within the check range only, so a settlement is asked about for deadline_days at most
+            return Decision(Action.ASK_CANCEL if case.due_from >= cutoff else Action.VOID)
         return Decision(Action.CANCELLED if prior.status_msgid else Action.CANCEL)
     if prior.held:
         return Decision(Action.CHECK if case.due_from >= cutoff else Action.DONE)
@@ -517,8 +520,10 @@ def _carry_out(ctx: JobContext, config: ListConfig, case: Case, built: Built, pr
     area = str(case.row.get("insuplc_admdvs") or "")
     psn_no = str(case.row.get("psn_no") or "")
     try:
-        if action is Action.CANCEL:
+        if action is Action.CANCEL or (action is Action.ASK_CANCEL and _held(ctx, case, area, psn_no)):
             _change_status(ctx, config, case, area, psn_no, row, run)
+        elif action is Action.ASK_CANCEL:
+            run.count("plan_void")
         elif action is Action.CHECK:
             _confirm(ctx, case, area, psn_no, prior.upload_msgid, row, run)
         elif action is Action.SEND or not _confirm(ctx, case, area, psn_no, None, row, run, only_if_found=True):
@@ -585,6 +590,17 @@ def _confirm(ctx: JobContext, case: Case, area: str, psn_no: str, upload_msgid: 
     note = "平台已确认" if upload_msgid else "平台已有此清单（经 4103 核实；无本系统上传确认）"
     run.uploaded.append(row | {"upload_msgid": upload_msgid, "setl_list_sn": info.get("setl_list_sn"),
                                "stas_type": info.get("stas_type"), "note": note, "found": True})
+    return True
+
+
+def _held(ctx: JobContext, case: Case, area: str, psn_no: str) -> bool:
+    """4103: whether the platform holds a list for ``case`` (the answer is journalled: the next run knows)."""
+    try:
+        ctx.gateway.call(QUERY, {"psn_no": psn_no, "setl_id": case.setl_id}, caller=ctx.actor, insuplc_admdvs=area)
+    except GatewayError as exc:
+        if exc.body.code not in _REFUSALS:
+            raise
+        return False
     return True
 
 

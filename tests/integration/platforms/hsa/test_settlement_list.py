@@ -244,3 +244,27 @@ def test_an_unreachable_platform_leaves_lists_pending_and_fails_the_task(rig: Ri
     assert "待处理（1）" in page and setl in page
     assert setl not in rig.sim.state.settlement.setl_lists
     assert rig.run()["sent_uploaded"] == 1  # the platform is back: the retry uploads it
+
+
+def test_a_cancelled_settlement_whose_list_was_uploaded_outside_hisbridge_gets_one_4102(rig: Rig) -> None:
+    setl = discharge(rig, 8, at=datetime(2026, 11, 24, 15))
+    with rig.sim.state.lock:  # the list went up by hand; the journal knows nothing of it
+        rig.sim.state.settlement.setl_lists[setl] = SetlList("900000008", setl, ZHANG, "H36010000001", "4101A",
+                                                             {"setlinfo": {"setl_id": setl}}, "manual", "x")
+    with rig.his.begin() as conn:
+        conn.execute(update(his.insu_settlement).where(his.insu_settlement.c.setl_id == setl).values(
+            status="cancelled"))
+    assert rig.run()["status_changes"] == 1
+    assert rig.sim.state.settlement.setl_lists[setl].stas_type == "0"
+    assert rig.journal(setl, "4101A") == []  # nothing uploaded again
+    rig.run()
+    assert len(rig.journal(setl, "4102")) == 1 and len(rig.journal(setl, "4103")) == 1
+
+
+def test_a_cancelled_settlement_never_uploaded_is_asked_about_and_left_alone(rig: Rig) -> None:
+    setl = discharge(rig, 9, at=datetime(2026, 11, 24, 15))
+    with rig.his.begin() as conn:
+        conn.execute(update(his.insu_settlement).where(his.insu_settlement.c.setl_id == setl).values(
+            status="cancelled"))
+    assert rig.run()["status_changes"] == 0
+    assert rig.journal(setl, "4102") == [] and rig.journal(setl, "4101A") == []

@@ -35,7 +35,8 @@ OLD = datetime(2026, 10, 1)
     (_case(setl_status="cancelled"), VALID, Prior(held=True), Action.CANCEL),
     (_case(cancelled_by="S9"), VALID, Prior(held=True), Action.CANCEL),
     (_case(setl_status="cancelled"), VALID, Prior(held=True, status_msgid="m4"), Action.CANCELLED),
-    (_case(setl_status="cancelled"), VALID, Prior(), Action.VOID),
+    (_case(setl_status="cancelled"), VALID, Prior(), Action.ASK_CANCEL),  # uploaded outside hisbridge?
+    (_case(datetime(2026, 10, 1), setl_status="cancelled"), VALID, Prior(), Action.VOID),
     (_case(OLD, setl_status="cancelled"), VALID, Prior(held=True), Action.CANCEL),
     (_case(), VALID, Prior(last_outcome="unknown"), Action.VERIFY),
     (_case(), VALID, Prior(last_outcome="in_flight"), Action.VERIFY),
