@@ -121,7 +121,9 @@ class HsaSignOutOperator(BaseOperator):
 
 class HsaJobOperator(BaseOperator):
     """Run a 医保 job (reconciliation, settlement list, self-check …: :mod:`hisbridge.platforms.hsa.jobs`) over the
-    run's data interval. Transport faults propagate (retries apply); the job's summary is returned for XCom.
+    run's data interval. Transport faults propagate (retries apply); :class:`~hisbridge.platforms.hsa.jobs.JobRefused`
+    (configuration or data must change first) fails the task without retry; the job's summary is returned for
+    XCom.
 
     :param job: ``package.module:function`` of the job (templated)
     :param options: job parameters (templated), merged over Variable ``<dag_id>_params`` (JSON) when set
@@ -146,7 +148,7 @@ class HsaJobOperator(BaseOperator):
         from hisbridge import logging as pii_logging
         from hisbridge.ledger.sessions import SessionStore
         from hisbridge.platforms.hsa.hooks import HsaHook
-        from hisbridge.platforms.hsa.jobs import JobContext, run_job
+        from hisbridge.platforms.hsa.jobs import JobContext, JobRefused, run_job
         from hisbridge.platforms.hsa.msgid import CounterMsgIds
 
         pii_logging.install()
@@ -164,6 +166,9 @@ class HsaJobOperator(BaseOperator):
         ctx = JobContext(his=engine_for(self.his_conn_id), ledger=ledger, window=(local_naive(start), local_naive(end)),
                          actor=f"airflow:{ti.dag_id}.{ti.task_id}#{ti.try_number}", client_factory=client,
                          params={**self.options, **overrides})
-        summary = run_job(self.job, ctx)
+        try:
+            summary = run_job(self.job, ctx)
+        except JobRefused as exc:
+            raise AirflowFailException(str(exc)) from exc
         self.log.info("%s summary: %s", self.job, summary)
         return summary

@@ -15,7 +15,7 @@ from demo.his.generate import generate
 from hisbridge.db import make_engine
 from hisbridge.ledger.store import Ledger
 from hisbridge.operators import HsaJobOperator
-from hisbridge.platforms.hsa.jobs import JobContext, load_job, run_job
+from hisbridge.platforms.hsa.jobs import JobContext, JobRefused, load_job, run_job
 from simulators.hsa.server import SimServer
 from simulators.hsa.state import SimState
 
@@ -32,6 +32,10 @@ def person_lookup(ctx: JobContext) -> dict:
 
 def no_platform(ctx: JobContext) -> dict:
     return {"ok": 1}
+
+
+def misconfigured(ctx: JobContext) -> dict:
+    raise JobRefused("rule broken_sql could not run")
 
 
 @pytest.fixture
@@ -79,6 +83,11 @@ def test_a_job_that_never_calls_the_platform_never_signs_in(env) -> None:
 def test_a_run_without_data_interval_fails_without_retry(env) -> None:
     with pytest.raises(AirflowFailException, match="no data interval"):
         HsaJobOperator(task_id="lookup", job=f"{__name__}:no_platform").execute(_context(None, None))
+
+
+def test_a_refused_job_fails_without_retry(env) -> None:
+    with pytest.raises(AirflowFailException, match="broken_sql"):
+        HsaJobOperator(task_id="lookup", job=f"{__name__}:misconfigured").execute(_context(*DAY))
 
 
 def test_job_names_are_checked() -> None:

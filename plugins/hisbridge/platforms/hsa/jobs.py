@@ -68,6 +68,12 @@ class JobContext:
 Job = Callable[[JobContext], Mapping[str, Any]]
 
 
+class JobRefused(RuntimeError):
+    """The job cannot do its work until someone changes its configuration or data (a rule that does not run, a
+    mapping that is missing): retrying would fail the same way, so the task fails without retry. Transport
+    faults are other exceptions, and Airflow retries them."""
+
+
 def load_job(dotted: str) -> Job:
     """``package.module:function`` → the job function."""
     module, _, name = dotted.partition(":")

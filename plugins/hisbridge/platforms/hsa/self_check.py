@@ -612,14 +612,17 @@ def summary_of(result: SelfCheckResult) -> dict[str, Any]:
 
 
 def run(ctx: JobContext) -> dict[str, Any]:
-    """The job (``hisbridge.platforms.hsa.self_check:run``): check the window, write the report, summarise."""
+    """The job (``hisbridge.platforms.hsa.self_check:run``): check the window, write the report, summarise. A rule
+    that cannot run fails the task without retry (the YAML or the HIS must change first)."""
+    from hisbridge.platforms.hsa.jobs import JobRefused
+
     result = run_checks(ctx.his, ctx.window)
     files = write_report(build_report(result), ctx.reports_dir)
     summary = summary_of(result) | {"report": str(files.html)}
     log.info("fund self-check %s: %d lines, findings %s, amount at risk %s", summary["window"],
              result.fee_lines, summary["findings"], summary["amount_at_risk"])
     if result.errors:
-        raise RuntimeError(f"fund self-check {summary['window']}: rule(s) {sorted(result.errors)} could not run "
+        raise JobRefused(f"fund self-check {summary['window']}: rule(s) {sorted(result.errors)} could not run "
                            f"(listed in the report {files.html}): {result.errors}")
     return summary
 
