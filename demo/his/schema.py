@@ -45,6 +45,32 @@ self-check):
                       ``cancel_of``; ``main_diag_code`` is the visit's main diagnosis
 ``fee_detail``        费用明细 of a settlement: drug (``drug_dict``) or item/material (``charge_item``) lines
 ==================== ===========================================================================================
+
+EMR / LIS / PACS (read by the CDC feeds, 传染病前置监测; HIS codes mapped by ``include/mappings/cdc_*.yaml``):
+
+======================= ========================================================================================
+``code_dict``            HIS 通用字典: (dict_type, code) → name for every coded column below
+``diag_dict``            诊断字典: ICD-10 code, name, 4-character category, 前置软件-style 传染病 code and 类别
+``patient_extra``        病人扩展信息 (1:1 with ``patient``): ID type, nationality, nation, marital status, education,
+                         人群分类, 户籍/现住地址 (9-digit 区划 code, name, detail), work unit, contact; ``updated_at``
+                         is the patient master's last change
+``stay_bed``             住院床位 of a stay: ward, room, bed
+``visit_diagnosis``      门急诊诊断: ICD-10, main/疑似 flags, time, doctor
+``outpatient_note``      门急诊病历 (one per visit)
+``er_observation``       急诊留观 of an ER visit: in/out times, course, precautions
+``admission_note``       入院记录 with 初步/修正/确定/补充诊断
+``course_note``          病程记录: ``SC`` 首次病程 / ``RC`` 日常病程
+``discharge_note``       出院记录
+``front_page``           病案首页 items the stay lacks (pay method, 住院次数, diagnoses as coded, pathology, allergy,
+                         autopsy, 拟接收机构); one per discharged stay
+``exam_report``          检查报告 (CT/DR/US/MR/BL) and its ``exam_report_item`` rows
+``lab_report``           检验报告 (incl. microbiology) and its ``lab_result`` rows: quantitative with range and flag,
+                         qualitative raw text, organism and 药敏 S/I/R rows
+``clinical_order``       医嘱处方 (门诊处方, 长期/临时医嘱, 中药饮片处方) and its ``clinical_order_item`` drug rows
+``vital_sign``           护理记录 (体温单): temperature, pulse, breath, BP, SpO2, ventilator and ICU flags
+``death_record``         死亡记录
+``infectious_report``    传染病报告卡 filed by a doctor (disease, ICD-10, 病例分类, dates, reporter, audit, 订正)
+======================= ========================================================================================
 """
 
 from __future__ import annotations
@@ -581,6 +607,623 @@ fee_detail = Table(
     Index("ix_fee_detail_setl_id", "setl_id"),
     Index("ix_fee_detail_fee_time", "fee_time"),
     comment="费用明细",
+)
+
+
+# ---------------------------------------------------------------------------------------------- EMR / LIS / PACS
+# Read by the CDC feeds (传染病前置监测). Every table has a stable key, ``updated_at`` (the last change; a feed
+# selects on it together with the business time) and, where the HIS has one, ``status`` with ``voided`` = 作废
+# (→ invalid_flag 1 / DELETE) plus ``void_time``. Coded columns hold the HIS's own codes (listed in ``code_dict``);
+# the feeds map them to the national dictionaries. A diagnosis list inside a document is kept as the document
+# shows it (``diag_codes`` / ``diag_names``, comma separated) so no feed needs a string aggregate.
+
+#: Free text of a clinical document. 4000 is Oracle's VARCHAR2 limit; the demo's texts are far shorter.
+LongText = String(4000)
+#: A comma-separated list of diagnosis codes or names as a document carries it (emr_* wm_* columns are 400).
+DiagList = String(400)
+
+code_dict = Table(
+    "code_dict",
+    metadata,
+    Column("dict_type", String(20), primary_key=True),  # marital / nation / specimen / exam_type …
+    Column("code", String(20), primary_key=True),  # the HIS code
+    Column("name", String(100), nullable=False),  # the HIS's display name
+    Column("sort_no", Integer),
+    Column("is_active", SmallInteger, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    comment="HIS通用字典",
+)
+
+diag_dict = Table(
+    "diag_dict",
+    metadata,
+    Column("diag_code", String(20), primary_key=True),  # ICD-10 (医保版 extension) as the HIS codes diagnoses
+    Column("diag_name", String(200), nullable=False),
+    Column("icd10_code", String(10), nullable=False),  # the 4-character ICD-10 category (A15.0)
+    Column("inf_disease_code", String(10)),  # 前置软件-style 传染病 code when notifiable, else NULL
+    Column("inf_disease_name", String(100)),  # its name (流行性感冒 …)
+    Column("inf_class", String(2)),  # 甲 / 乙 / 丙 (法定传染病类别), NULL when not notifiable
+    Column("is_active", SmallInteger, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    comment="诊断字典",
+)
+
+patient_extra = Table(
+    "patient_extra",
+    metadata,
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), primary_key=True),
+    Column("id_type", String(10), nullable=False),  # code_dict id_type: SFZ 身份证 / HZ 护照 …
+    Column("country_code", String(10)),  # code_dict country (ISO alpha-3: CHN …)
+    Column("nation_code", String(10)),  # code_dict nation (HAN 汉族 …)
+    Column("marital_code", String(10)),  # code_dict marital (S/M/W/D/U)
+    Column("education_code", String(10)),  # code_dict education (1 研究生 … 9 其他)
+    Column("occupation_code", String(10)),  # code_dict occupation (人群分类 as the HIS keeps it)
+    Column("occupation_other", String(100)),  # free text when occupation is QT 其他
+    Column("perm_addr_code", String(9)),  # 户籍地址: 6-digit county + 3-digit township 区划
+    Column("perm_addr_name", String(100)),
+    Column("perm_addr_detail", String(250)),
+    Column("curr_addr_code", String(9)),  # 现住地址
+    Column("curr_addr_name", String(100)),
+    Column("curr_addr_detail", String(250)),
+    Column("workunit", String(250)),  # 工作单位/学校
+    Column("contact_name", String(50)),  # 联系人/监护人
+    Column("contact_rel", String(10)),  # code_dict relation
+    Column("contact_tel", String(50)),
+    Column("health_card_no", String(30)),  # 居民健康卡号
+    Column("updated_at", DateTime, nullable=False),  # last change of the patient master (patient or extra)
+    Index("ix_patient_extra_updated_at", "updated_at"),
+    comment="病人扩展信息",
+)
+
+stay_bed = Table(
+    "stay_bed",
+    metadata,
+    Column("adm_id", String(20), ForeignKey("inpatient_stay.adm_id"), primary_key=True),
+    Column("ward_code", String(20), ForeignKey("dept.dept_code"), nullable=False),
+    Column("room_no", String(10), nullable=False),  # 病房号
+    Column("bed_no", String(10), nullable=False),  # 床号
+    Column("bed_time", DateTime, nullable=False),  # 入床时间
+    Column("updated_at", DateTime, nullable=False),
+    comment="住院床位",
+)
+
+visit_diagnosis = Table(
+    "visit_diagnosis",
+    metadata,
+    Column("diag_id", String(24), primary_key=True),
+    Column("reg_id", String(20), ForeignKey("registration.reg_id"), nullable=False),
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("seq_no", SmallInteger, nullable=False),
+    Column("diag_type", String(3), nullable=False),  # 1 西医 / 2 中医病名 / 3 中医证候 (as stay_diagnosis)
+    Column("main_flag", String(1), nullable=False),  # 1 主诊断 / 0
+    Column("diag_code", String(20), nullable=False),  # ICD-10 (diag_dict) or 中医病证 code
+    Column("diag_name", String(200), nullable=False),
+    Column("suspect_flag", String(1), nullable=False),  # Y 疑似/待查 / N
+    Column("diag_time", DateTime, nullable=False),
+    Column("doctor_code", String(20), ForeignKey("staff.staff_code"), nullable=False),
+    Column("dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),
+    Column("status", String(10), nullable=False),  # normal / voided
+    Column("void_time", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_visit_diagnosis_reg_id", "reg_id"),
+    Index("ix_visit_diagnosis_updated_at", "updated_at"),
+    comment="门急诊诊断",
+)
+
+outpatient_note = Table(
+    "outpatient_note",
+    metadata,
+    Column("note_id", String(24), primary_key=True),
+    Column("reg_id", String(20), ForeignKey("registration.reg_id"), nullable=False),
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),
+    Column("doctor_code", String(20), ForeignKey("staff.staff_code"), nullable=False),
+    Column("visit_time", DateTime, nullable=False),  # 就诊时间
+    Column("first_visit_flag", String(1), nullable=False),  # Y 初诊 / N 复诊
+    Column("chief_complaint", LongText),
+    Column("present_illness", LongText),
+    Column("past_illness", LongText),
+    Column("infection_his", LongText),
+    Column("vaccination_his", LongText),
+    Column("operation_his", LongText),
+    Column("transfusion_his", LongText),
+    Column("personal_his", LongText),
+    Column("marital_his", LongText),
+    Column("menstrual_his", LongText),
+    Column("family_his", LongText),
+    Column("allergy_flag", String(1), nullable=False),  # Y 有 / N 无
+    Column("allergy_his", LongText),
+    Column("physical_exam", LongText),
+    Column("tcm_observation", LongText),  # 中医四诊
+    Column("studies_summary", LongText),  # 辅助检查
+    Column("diag_codes", DiagList),  # 西医诊断 as written (ICD-10, comma separated)
+    Column("diag_names", DiagList),
+    Column("tcm_diag_code", String(50)),
+    Column("tcm_diag_name", String(100)),
+    Column("tcm_syndrome_code", String(50)),
+    Column("tcm_syndrome_name", String(100)),
+    Column("tcm_basis", String(100)),  # 辨证依据
+    Column("treatment", String(100)),  # 治则治法
+    Column("advice", LongText),  # 处理意见
+    Column("sign_time", DateTime),
+    Column("revision", SmallInteger, nullable=False),  # 1 on signing, +1 per later edit
+    Column("status", String(10), nullable=False),  # signed / voided
+    Column("void_time", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_outpatient_note_reg_id", "reg_id"),
+    Index("ix_outpatient_note_updated_at", "updated_at"),
+    comment="门急诊病历",
+)
+
+er_observation = Table(
+    "er_observation",
+    metadata,
+    Column("obs_id", String(24), primary_key=True),
+    Column("reg_id", String(20), ForeignKey("registration.reg_id"), nullable=False),  # the ER visit
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),
+    Column("doctor_code", String(20), ForeignKey("staff.staff_code"), nullable=False),
+    Column("in_time", DateTime, nullable=False),  # 收入观察室
+    Column("out_time", DateTime),  # 离观; NULL while still observed
+    Column("bed_no", String(10)),
+    Column("chief_complaint", LongText),
+    Column("present_illness", LongText),
+    Column("past_illness", LongText),
+    Column("allergy_flag", String(1), nullable=False),
+    Column("allergy_his", LongText),
+    Column("physical_exam", LongText),
+    Column("tcm_observation", LongText),
+    Column("studies_summary", LongText),
+    Column("diag_codes", DiagList),
+    Column("diag_names", DiagList),
+    Column("tcm_diag_code", String(50)),
+    Column("tcm_diag_name", String(100)),
+    Column("tcm_syndrome_code", String(50)),
+    Column("tcm_syndrome_name", String(100)),
+    Column("tcm_basis", String(100)),
+    Column("treatment", String(100)),
+    Column("course_text", LongText),  # 留观病程记录
+    Column("precautions", LongText),  # 注意事项
+    Column("revision", SmallInteger, nullable=False),
+    Column("status", String(10), nullable=False),  # observing / left / voided
+    Column("void_time", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_er_observation_updated_at", "updated_at"),
+    comment="急诊留观记录",
+)
+
+admission_note = Table(
+    "admission_note",
+    metadata,
+    Column("note_id", String(24), primary_key=True),
+    Column("adm_id", String(20), ForeignKey("inpatient_stay.adm_id"), nullable=False),
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),  # the ward
+    Column("adm_time", DateTime, nullable=False),
+    Column("record_time", DateTime, nullable=False),
+    Column("chief_complaint", LongText),
+    Column("present_illness", LongText),
+    Column("health_good_flag", String(1)),  # 一般健康状况良好 Y / N
+    Column("past_illness", LongText),
+    Column("infectious_flag", String(1)),  # 患者传染性 Y / N
+    Column("infection_his", LongText),
+    Column("vaccination_his", LongText),
+    Column("operation_his", LongText),
+    Column("transfusion_his", LongText),
+    Column("allergy_his", LongText),
+    Column("personal_his", LongText),
+    Column("marital_his", LongText),
+    Column("menstrual_his", LongText),
+    Column("family_his", LongText),
+    Column("physical_exam", LongText),
+    Column("specialty_exam", LongText),  # 专科情况
+    Column("studies_summary", LongText),
+    Column("tcm_observation", LongText),
+    Column("treatment", String(100)),
+    # 初步诊断 / 修正诊断 / 确定诊断 / 补充诊断 as the note shows them
+    Column("init_diag_codes", DiagList),
+    Column("init_diag_names", DiagList),
+    Column("init_tcm_code", String(50)),
+    Column("init_tcm_name", String(100)),
+    Column("init_syn_code", String(50)),
+    Column("init_syn_name", String(100)),
+    Column("init_diag_time", DateTime),
+    Column("rev_diag_codes", DiagList),
+    Column("rev_diag_names", DiagList),
+    Column("rev_tcm_code", String(50)),
+    Column("rev_tcm_name", String(100)),
+    Column("rev_syn_code", String(50)),
+    Column("rev_syn_name", String(100)),
+    Column("rev_diag_time", DateTime),
+    Column("conf_diag_codes", DiagList),
+    Column("conf_diag_names", DiagList),
+    Column("conf_tcm_code", String(50)),
+    Column("conf_tcm_name", String(100)),
+    Column("conf_syn_code", String(50)),
+    Column("conf_syn_name", String(100)),
+    Column("conf_diag_time", DateTime),
+    Column("supp_diag_code", String(50)),
+    Column("supp_diag_name", String(250)),
+    Column("supp_diag_time", DateTime),
+    Column("diag_order", String(2)),  # 入院诊断顺位
+    Column("visit_doctor_code", String(20), ForeignKey("staff.staff_code")),  # 接诊医师
+    Column("resident_code", String(20), ForeignKey("staff.staff_code")),  # 住院医师
+    Column("attending_code", String(20), ForeignKey("staff.staff_code")),  # 主治医师
+    Column("sign_time", DateTime),
+    Column("revision", SmallInteger, nullable=False),
+    Column("status", String(10), nullable=False),  # signed / voided
+    Column("void_time", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_admission_note_adm_id", "adm_id"),
+    Index("ix_admission_note_updated_at", "updated_at"),
+    comment="入院记录",
+)
+
+course_note = Table(
+    "course_note",
+    metadata,
+    Column("note_id", String(24), primary_key=True),
+    Column("adm_id", String(20), ForeignKey("inpatient_stay.adm_id"), nullable=False),
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("note_type", String(2), nullable=False),  # SC 首次病程 / RC 日常病程
+    Column("dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),
+    Column("record_time", DateTime, nullable=False),
+    Column("chief_complaint", LongText),  # SC
+    Column("case_summary", LongText),  # SC 病例特点
+    Column("tcm_observation", LongText),
+    Column("diag_basis", LongText),  # SC 诊断依据
+    Column("diag_codes", DiagList),  # SC 初步诊断
+    Column("diag_names", DiagList),
+    Column("tcm_diag_code", String(50)),
+    Column("tcm_diag_name", String(100)),
+    Column("tcm_syn_code", String(50)),
+    Column("tcm_syn_name", String(100)),
+    Column("diff_diag_codes", DiagList),  # SC 鉴别诊断
+    Column("diff_diag_names", DiagList),
+    Column("diff_tcm_code", String(50)),
+    Column("diff_tcm_name", String(100)),
+    Column("diff_syn_code", String(50)),
+    Column("diff_syn_name", String(100)),
+    Column("treatment_plan", LongText),  # SC 诊疗计划
+    Column("treatment", LongText),  # 治则治法 (SC) / 辨证论治 (RC)
+    Column("course_text", LongText),  # RC 病程内容
+    Column("order_content", LongText),  # RC 医嘱内容
+    Column("outcome", String(10)),  # 病情转归 (code_dict outcome: 治愈/好转/未愈/死亡/其他)
+    Column("doctor_code", String(20), ForeignKey("staff.staff_code"), nullable=False),
+    Column("sign_time", DateTime),
+    Column("revision", SmallInteger, nullable=False),
+    Column("status", String(10), nullable=False),  # signed / voided
+    Column("void_time", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_course_note_adm_id", "adm_id"),
+    Index("ix_course_note_updated_at", "updated_at"),
+    comment="病程记录",
+)
+
+discharge_note = Table(
+    "discharge_note",
+    metadata,
+    Column("note_id", String(24), primary_key=True),
+    Column("adm_id", String(20), ForeignKey("inpatient_stay.adm_id"), nullable=False),
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),
+    Column("adm_time", DateTime, nullable=False),
+    Column("adm_desc", LongText),  # 入院情况
+    Column("adm_diag_codes", DiagList),
+    Column("adm_diag_names", DiagList),
+    Column("studies_summary", LongText),  # 阳性辅助检查结果
+    Column("tcm_observation", LongText),
+    Column("treatment", String(100)),
+    Column("treatment_desc", LongText),  # 诊疗经过
+    Column("tcm_decoction", String(100)),
+    Column("tcm_usage", String(100)),
+    Column("dscg_desc", LongText),  # 出院情况
+    Column("dscg_time", DateTime, nullable=False),
+    Column("dscg_diag_codes", DiagList),
+    Column("dscg_diag_names", DiagList),
+    Column("dscg_tcm_code", String(50)),
+    Column("dscg_tcm_name", String(100)),
+    Column("dscg_syn_code", String(50)),
+    Column("dscg_syn_name", String(100)),
+    Column("dscg_signs", LongText),  # 出院时症状体征
+    Column("dscg_advice", LongText),  # 出院医嘱
+    Column("outcome", String(10)),  # code_dict outcome
+    Column("resident_code", String(20), ForeignKey("staff.staff_code")),
+    Column("attending_code", String(20), ForeignKey("staff.staff_code")),
+    Column("record_time", DateTime, nullable=False),
+    Column("revision", SmallInteger, nullable=False),
+    Column("status", String(10), nullable=False),  # signed / voided
+    Column("void_time", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_discharge_note_updated_at", "updated_at"),
+    comment="出院记录",
+)
+
+front_page = Table(
+    "front_page",
+    metadata,
+    Column("adm_id", String(20), ForeignKey("inpatient_stay.adm_id"), primary_key=True),
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("pay_method", String(10), nullable=False),  # code_dict pay_method (ZG/JM/SY/GF/ZF/QT)
+    Column("health_card_no", String(30)),
+    Column("adm_times", SmallInteger, nullable=False),  # 第几次住院
+    Column("ipt_days", Integer, nullable=False),  # 实际住院天数
+    Column("adm_room_no", String(10)),
+    Column("dscg_room_no", String(10)),
+    Column("otp_diag_code", String(50)),  # 门（急）诊诊断
+    Column("otp_diag_name", String(250)),
+    Column("main_diag_code", String(50)),  # 出院主要诊断 (as stay_diagnosis maindiag_flag 1)
+    Column("main_diag_name", String(250)),
+    Column("other_diag_codes", DiagList),  # 出院其他诊断
+    Column("other_diag_names", DiagList),
+    Column("ext_cause_code", String(50)),  # 损伤中毒外部原因
+    Column("ext_cause_name", String(250)),
+    Column("path_diag_code", String(50)),  # 病理诊断
+    Column("path_diag_name", String(250)),
+    Column("path_no", String(50)),
+    Column("allergy_flag", String(1), nullable=False),  # 药物过敏 Y / N
+    Column("allergy_drug", String(500)),
+    Column("autopsy_flag", String(1)),  # 死亡患者尸检 Y / N; NULL unless died
+    Column("attending_code", String(20), ForeignKey("staff.staff_code")),
+    Column("resident_code", String(20), ForeignKey("staff.staff_code")),
+    Column("accept_org_code", String(9)),  # 拟接收医疗机构 (转院/转社区)
+    Column("accept_org_name", String(100)),
+    Column("coder_code", String(20), ForeignKey("staff.staff_code")),  # 编码员
+    Column("completed_time", DateTime, nullable=False),  # 首页完成
+    Column("revision", SmallInteger, nullable=False),
+    Column("status", String(10), nullable=False),  # normal / voided
+    Column("void_time", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_front_page_updated_at", "updated_at"),
+    comment="病案首页",
+)
+
+exam_report = Table(
+    "exam_report",
+    metadata,
+    Column("report_id", String(24), primary_key=True),
+    Column("apply_no", String(30), nullable=False),  # 电子申请单号
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("visit_kind", String(1), nullable=False),  # code_dict visit_kind: O 门诊 / E 急诊 / I 住院
+    Column("reg_id", String(20), ForeignKey("registration.reg_id")),
+    Column("adm_id", String(20), ForeignKey("inpatient_stay.adm_id")),
+    Column("apply_dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),
+    Column("apply_doctor_code", String(20), ForeignKey("staff.staff_code")),
+    Column("exam_type", String(10), nullable=False),  # code_dict exam_type: CT / DR / US / MR / BL
+    Column("exam_part", String(50)),  # 检查部位
+    Column("chief_complaint", LongText),
+    Column("symptom_start", DateTime),
+    Column("symptom_end", DateTime),
+    Column("symptom_desc", LongText),
+    Column("treatment_desc", LongText),
+    Column("special_flag", String(1), nullable=False),  # 特殊检查 Y / N
+    Column("exam_time", DateTime, nullable=False),
+    Column("findings", LongText),  # 检查所见
+    Column("conclusion", LongText),  # 诊断意见/提示
+    Column("remark", String(500)),
+    Column("report_no", String(30), nullable=False),
+    Column("report_time", DateTime, nullable=False),
+    Column("report_doctor_code", String(20), ForeignKey("staff.staff_code"), nullable=False),
+    Column("audit_doctor_code", String(20), ForeignKey("staff.staff_code")),
+    Column("report_dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),
+    Column("revision", SmallInteger, nullable=False),
+    Column("status", String(10), nullable=False),  # reported / voided
+    Column("void_time", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_exam_report_updated_at", "updated_at"),
+    comment="检查报告",
+)
+
+exam_report_item = Table(
+    "exam_report_item",
+    metadata,
+    Column("item_id", String(24), primary_key=True),
+    Column("report_id", String(24), ForeignKey("exam_report.report_id"), nullable=False),
+    Column("seq_no", SmallInteger, nullable=False),
+    Column("item_code", String(20), nullable=False),  # HIS 检查项目 (CT0101 胸部CT平扫 …)
+    Column("item_name", String(100), nullable=False),
+    Column("result_code", String(10)),  # code_dict exam_result: N 未见异常 / A 异常 / U 不确定
+    Column("quant_value", String(50)),
+    Column("quant_unit", String(20)),
+    Column("status", String(10), nullable=False),  # normal / voided
+    Column("void_time", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_exam_report_item_report_id", "report_id"),
+    comment="检查报告项目",
+)
+
+lab_report = Table(
+    "lab_report",
+    metadata,
+    Column("report_id", String(24), primary_key=True),
+    Column("apply_no", String(30), nullable=False),
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("visit_kind", String(1), nullable=False),  # O / E / I
+    Column("reg_id", String(20), ForeignKey("registration.reg_id")),
+    Column("adm_id", String(20), ForeignKey("inpatient_stay.adm_id")),
+    Column("apply_dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),
+    Column("apply_doctor_code", String(20), ForeignKey("staff.staff_code")),
+    Column("panel_code", String(20), nullable=False),  # LIS 检验组合 (XCG 血常规 …)
+    Column("panel_name", String(100), nullable=False),
+    Column("micro_flag", String(1), nullable=False),  # Y 微生物 (培养+药敏) / N
+    Column("specimen_no", String(30), nullable=False),  # 标本条码
+    Column("specimen_type", String(10), nullable=False),  # code_dict specimen (BLD/SER/URN/STL/SPU/NPS/OPS/BC)
+    Column("sample_time", DateTime, nullable=False),
+    Column("receive_time", DateTime),
+    Column("test_doctor_code", String(20), ForeignKey("staff.staff_code")),  # 检验者
+    Column("test_time", DateTime),
+    Column("report_no", String(30), nullable=False),
+    Column("findings", LongText),  # 结果描述
+    Column("conclusion", LongText),  # 提示/结论
+    Column("remark", String(500)),
+    Column("report_time", DateTime, nullable=False),
+    Column("audit_doctor_code", String(20), ForeignKey("staff.staff_code"), nullable=False),  # 审核/报告者
+    Column("report_dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),
+    Column("revision", SmallInteger, nullable=False),
+    Column("status", String(10), nullable=False),  # reported / voided
+    Column("void_time", DateTime),
+    Column("void_reason", String(200)),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_lab_report_updated_at", "updated_at"),
+    comment="检验报告",
+)
+
+# No foreign key to lab_report on purpose: the LIS writes instrument results before (and independently of) the
+# audited report header, so a result whose report was never signed is possible — the feeds quarantine it.
+lab_result = Table(
+    "lab_result",
+    metadata,
+    Column("result_id", String(24), primary_key=True),
+    Column("report_id", String(24), nullable=False),
+    Column("seq_no", SmallInteger, nullable=False),
+    Column("item_code", String(20), nullable=False),  # LIS 项目 (WBC, FLUA-Ag …) or antibiotic (AMP …)
+    Column("item_name", String(100), nullable=False),
+    Column("result_kind", String(1), nullable=False),  # N 定量 / Q 定性 / G 培养菌株 / A 药敏
+    Column("quant_value", String(50)),  # as the LIS shows it ("6.8", "≤1", "24.5")
+    Column("unit", String(20)),
+    Column("ref_low", String(20)),
+    Column("ref_high", String(20)),
+    Column("abn_flag", String(1)),  # code_dict abn_flag: N / H / L (定量 only)
+    Column("qual_result", String(50)),  # LIS raw text: 阴性 / 阳性 / + / - / 检出 / 未检出 / S / I / R …
+    Column("germ_code", String(20)),  # organism (G and A rows)
+    Column("germ_name", String(100)),
+    Column("test_time", DateTime),
+    Column("status", String(10), nullable=False),  # normal / voided
+    Column("void_time", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_lab_result_report_id", "report_id"),
+    Index("ix_lab_result_updated_at", "updated_at"),
+    comment="检验结果",
+)
+
+clinical_order = Table(
+    "clinical_order",
+    metadata,
+    Column("order_id", String(24), primary_key=True),
+    Column("order_no", String(30), nullable=False),  # 处方/医嘱单号
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("visit_kind", String(1), nullable=False),  # O / E / I
+    Column("reg_id", String(20), ForeignKey("registration.reg_id")),
+    Column("adm_id", String(20), ForeignKey("inpatient_stay.adm_id")),
+    Column("rx_no", String(20), ForeignKey("prescription.rx_no")),  # the pharmacy's prescription (门诊)
+    Column("order_type", String(2), nullable=False),  # code_dict order_type: W / C / L / T
+    Column("issue_time", DateTime, nullable=False),  # 开立
+    Column("valid_days", SmallInteger),
+    Column("exec_time", DateTime),  # 执行/发药
+    Column("stop_time", DateTime),  # 长期医嘱停止
+    Column("doctor_code", String(20), ForeignKey("staff.staff_code"), nullable=False),
+    Column("pharmacist_code", String(20), ForeignKey("staff.staff_code")),  # 发药药师
+    Column("dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),
+    Column("tcm_recipe", String(500)),  # 中药饮片处方 (order_type C)
+    Column("tcm_doses", SmallInteger),  # 剂数
+    Column("tcm_decoction", String(100)),  # 煎煮法
+    Column("tcm_usage", String(100)),  # 用法
+    Column("remark", String(100)),
+    Column("status", String(10), nullable=False),  # normal / stopped / voided
+    Column("void_time", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_clinical_order_updated_at", "updated_at"),
+    comment="医嘱处方",
+)
+
+clinical_order_item = Table(
+    "clinical_order_item",
+    metadata,
+    Column("item_id", String(24), primary_key=True),
+    Column("order_id", String(24), ForeignKey("clinical_order.order_id"), nullable=False),
+    Column("seq_no", SmallInteger, nullable=False),
+    Column("drug_code", String(20), ForeignKey("drug_dict.drug_code"), nullable=False),
+    Column("drug_name", String(200), nullable=False),
+    Column("drug_spec", String(100)),
+    Column("dose", Numeric(12, 3)),  # 单次剂量
+    Column("dose_unit", String(20)),  # as the HIS writes it (片/粒/g/ml …)
+    Column("frequency", String(10)),  # qd / bid / tid …
+    Column("route", String(20)),  # 口服 / 静脉滴注 / 水煎服 …
+    Column("total_qty", Qty),  # 总量
+    Column("total_unit", String(20)),
+    Column("status", String(10), nullable=False),  # normal / voided
+    Column("void_time", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_clinical_order_item_order", "order_id"),
+    comment="医嘱处方明细",
+)
+
+vital_sign = Table(
+    "vital_sign",
+    metadata,
+    Column("record_id", String(24), primary_key=True),
+    Column("adm_id", String(20), ForeignKey("inpatient_stay.adm_id"), nullable=False),
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),
+    Column("record_time", DateTime, nullable=False),
+    Column("temperature", Numeric(4, 1)),  # ℃
+    Column("pulse", SmallInteger),  # 次/分
+    Column("breath", SmallInteger),  # 次/分
+    Column("sbp", SmallInteger),  # mmHg
+    Column("dbp", SmallInteger),
+    Column("spo2", SmallInteger),  # %
+    Column("ventilator_flag", String(1), nullable=False),  # 使用呼吸机 Y / N
+    Column("icu_flag", String(1), nullable=False),  # 重症监护 Y / N
+    Column("nurse_code", String(20), ForeignKey("staff.staff_code"), nullable=False),
+    Column("status", String(10), nullable=False),  # normal / voided
+    Column("void_time", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_vital_sign_updated_at", "updated_at"),
+    comment="生命体征(护理记录)",
+)
+
+death_record = Table(
+    "death_record",
+    metadata,
+    Column("death_id", String(24), primary_key=True),
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("adm_id", String(20), ForeignKey("inpatient_stay.adm_id")),
+    Column("dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),
+    Column("death_time", DateTime, nullable=False),
+    Column("treatment_desc", LongText),  # 诊疗/抢救经过
+    Column("direct_cause_code", String(20)),  # 直接死因 ICD-10
+    Column("direct_cause_name", String(200)),
+    Column("death_diag_code", String(20)),  # 死亡诊断 ICD-10
+    Column("death_diag_name", String(200)),
+    Column("attending_code", String(20), ForeignKey("staff.staff_code")),
+    Column("record_time", DateTime, nullable=False),
+    Column("status", String(10), nullable=False),  # normal / voided
+    Column("void_time", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    comment="死亡记录",
+)
+
+infectious_report = Table(
+    "infectious_report",
+    metadata,
+    Column("report_id", String(24), primary_key=True),
+    Column("card_no", String(30), nullable=False),  # 卡片编号
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("visit_kind", String(1), nullable=False),  # O / E / I
+    Column("reg_id", String(20), ForeignKey("registration.reg_id")),
+    Column("adm_id", String(20), ForeignKey("inpatient_stay.adm_id")),
+    Column("disease_code", String(10), nullable=False),  # 前置软件-style 传染病 code (diag_dict.inf_disease_code)
+    Column("disease_name", String(100), nullable=False),
+    Column("icd10_code", String(20), nullable=False),
+    Column("icd10_name", String(200), nullable=False),
+    Column("case_type", String(4), nullable=False),  # code_dict case_type: YS 疑似 / LC 临床 / QZ 确诊 / BY 病原携带
+    Column("onset_date", Date),  # 发病日期
+    Column("diag_time", DateTime, nullable=False),  # 诊断时间
+    Column("death_date", Date),
+    Column("lab_conclusion", String(50)),  # 实验室检测结论 (阳性 / 阴性 / 未检测)
+    Column("report_time", DateTime, nullable=False),  # 填卡时间
+    Column("reporter_code", String(20), ForeignKey("staff.staff_code"), nullable=False),  # 报告医生
+    Column("dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),
+    Column("audit_by", String(20), ForeignKey("staff.staff_code")),  # 预防保健科 审核
+    Column("audit_time", DateTime),
+    Column("remark", String(500)),
+    Column("revision", SmallInteger, nullable=False),  # 1 filed, +1 per 订正
+    Column("status", String(10), nullable=False),  # submitted / audited / voided
+    Column("void_time", DateTime),
+    Column("void_reason", String(200)),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_infectious_report_updated", "updated_at"),
+    comment="传染病报告卡",
 )
 
 
