@@ -1,5 +1,5 @@
 """``python -m hisbridge <command>``: ledger (list failures, re-queue), demo, queue-views, the 医保 gateway, the
-医保 catalogue table."""
+医保 catalogue table, the CDC front-end's DDL."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ COMMANDS = {
     "queue-views": ("hisbridge.platforms.queue.cli", "候诊叫号视图：安装与契约检查"),
     "gateway": ("hisbridge.platforms.hsa.gateway.cli", "医保实时网关：令牌、冲正未决交易、独立运行"),
     "hsa-catalogue": ("hisbridge.platforms.hsa.catalogue_doc", "医保交易目录：生成文档中的交易表"),
+    "cdc": ("hisbridge.platforms.cdc.cli", "传染病监测预警前置软件：建表脚本（ddl）与表文档（doc）"),
 }
 
 

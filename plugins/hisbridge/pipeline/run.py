@@ -4,6 +4,9 @@ Plain functions, no Airflow: the operator, the demo, the benchmark and the tests
 What to do with each record is decided by :func:`hisbridge.pipeline.plan.plan_chunk`; this module carries the
 plan out against the ledger and the platform's sender, and counts what became of each record of the window.
 
+A feed may name parents (``parents`` in its YAML: a wire field holding the business key of another feed's
+record); a record whose parent the platform has not acknowledged is quarantined with that reason, never sent.
+
 Runs whose feeds one correction can touch (the platform's correction scope) hold one lease for the whole run,
 so a correction never interleaves with another run's upload. A correction the platform does not confirm leaves
 its records uncertain (``unknown``) and stops the run: Airflow retries later, and the retry corrects them first.
@@ -156,6 +159,9 @@ class _FeedRun:
         self.model_cls = sender.model_for(spec)
         self.checks = compile_checks(spec)
         self.personal = tuple(sender.personal_fields(spec))
+        from hisbridge.platforms.registry import platform
+
+        self.platform_title = platform(spec.platform).title
         # what a record's source hash also covers: a change of the declaration or the model re-decides every record
         self.fingerprint = hashlib.sha256(spec.model_dump_json().encode())
         self.fingerprint.update(orjson.dumps(self.model_cls.model_json_schema(mode="serialization"), default=str))
@@ -187,13 +193,15 @@ class _FeedRun:
                 self.tally.final("skipped")
             elif action is Action.KEEP_REJECTED:
                 self.tally.final(ls.REJECTED)
-            elif action is Action.QUARANTINE:  # still as bad as when its reasons were recorded
+            elif action is Action.QUARANTINE and not self.spec.parents:  # as bad as when its reasons were recorded
                 self.tally.final(ls.QUARANTINED)
             else:
                 fresh.append(r)
         if not fresh:
             return
         checked = validate_rows(self.model_cls, self.checks, [self._mapped(r) for r in fresh])
+        if self.spec.parents:
+            self._check_parents(checked)
         _remember_personal(self.personal, checked)
         by_key = {c.record.key: c for c in checked}
         plan = plan_chunk([self._candidate(c) for c in checked], prior, self.caps.correction,
@@ -224,6 +232,27 @@ class _FeedRun:
                 if not self._correct(target, [by_key[k] for k in keys], siblings, to_send, extra, plan):
                     self._uncertain(keys, by_key, to_send, f"correction {target} not confirmed: {self.halted}")
         self._deliver([(self.spec, x) for x in to_send] + extra)
+
+    def _check_parents(self, checked: list[Checked]) -> None:
+        """A record naming a parent that the platform has not acknowledged is not sent: it gets a reason (and is
+        quarantined). One ledger look-up per parent feed per chunk; a parent delivered by an earlier task of the
+        same DAG run counts, as its answers are in the ledger when that task ends. Voided records are not
+        checked (a void removes, it needs no parent). A record quarantined only for its parent has an unchanged
+        source, so feeds with parents re-decide their quarantined records on every run (see :meth:`process`):
+        once the parent is there, a re-run of the window sends the child."""
+        wanted: dict[str, set[str]] = {}
+        for ref in self.spec.parents:
+            keys = wanted.setdefault(ref.feed, set())
+            keys.update(k for c in checked if not c.record.voided and (k := _parent_key(c.wire.get(ref.column))))
+        held = {feed: {k for k, p in self.ledger.priors(feed, keys).items() if p.state == ls.ACKNOWLEDGED}
+                for feed, keys in wanted.items() if keys}
+        for c in checked:
+            if c.record.voided:
+                continue
+            for ref in self.spec.parents:
+                key = _parent_key(c.wire.get(ref.column))
+                if key is not None and key not in held.get(ref.feed, ()):
+                    c.reasons.append(f"父记录 {ref.label or ref.feed} id={key} 尚未上报{self.platform_title}")
 
     def reupload_orphans(self) -> None:
         """Records an earlier correction removed but a halted run did not upload again (they belong to other
@@ -453,6 +482,11 @@ def batches(items: Sequence[_Send], size: int, identity: Callable[[_Send], Hasha
             out.append(rows)
         open_batches = [(r, k) for r, k in open_batches if len(r) < size][-4:]
     return out
+
+
+def _parent_key(value: Any) -> str | None:
+    """A parent's business key as the ledger holds it (extraction keys are the text of the SQL value)."""
+    return None if value is None or value == "" else str(value)
 
 
 def _identity(sender: Sender, spec: FeedSpec, x: _Send) -> Hashable | None:

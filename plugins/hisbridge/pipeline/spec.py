@@ -77,6 +77,16 @@ class Check(_Strict):
 
 
 FeedId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]+$")]
+
+
+class ParentRef(_Strict):
+    """A wire field holding the business key of a record another feed delivers: the platform must hold that
+    parent before this record is sent (a lab item after its report, anything after its patient)."""
+
+    column: str
+    feed: FeedId
+    #: how a quarantine reason names the parent (e.g. the platform's table name); default: the parent feed's id
+    label: str | None = None
 #: a feed's data window: ``5m`` (every 5 minutes), ``1h``, ``daily`` (00:00–24:00), or a cron expression
 Window = Annotated[str, Field(pattern=r"^(\d+m|\d+h|daily|cron: .+)$")]
 
@@ -98,6 +108,9 @@ class FeedSpec(_Strict):
     fields: dict[str, FieldSource]
     codes: dict[str, dict[str, str]] = Field(default_factory=dict)
     checks: list[Check] = Field(default_factory=list)
+    #: parents whose records must be acknowledged before this feed's records that name them are sent (left out
+    #: of the dump when empty: declarations without parents keep their fingerprint)
+    parents: list[ParentRef] = Field(default_factory=list, exclude_if=lambda v: not v)
 
     @field_validator("fields", mode="before")
     @classmethod
@@ -116,6 +129,11 @@ class FeedSpec(_Strict):
         if self.correction_key and self.correction_key not in self.fields:
             raise ValueError(f"correction_key {self.correction_key!r} is not a wire field")
         wire = set(self.fields) | set(self.lists)
+        for parent in self.parents:
+            if parent.column not in self.fields:
+                raise ValueError(f"parent {parent.feed}: {parent.column!r} is not a wire field")
+            if parent.feed == self.feed:
+                raise ValueError(f"parent {parent.column}: a feed cannot be its own parent")
         self._checks_conditions_are_columns()
         for check in self.checks:
             target = check.list_field or check.column
@@ -173,6 +191,9 @@ def load_feed_spec(feed: str, mappings_dir: Path = MAPPINGS_DIR) -> FeedSpec:
         raise ValueError(f"{path.name} declares feed {spec.feed!r}, expected {feed!r}")
     if not spec.sql_path.exists():
         raise FileNotFoundError(f"feed {feed}: SQL file {spec.sql_path} is missing")
+    for parent in spec.parents:  # a misspelt parent would quarantine every record as an orphan
+        if not (mappings_dir / f"{parent.feed}.yaml").exists():
+            raise ValueError(f"feed {feed}: parent feed {parent.feed!r} has no declaration in {mappings_dir}")
     return spec
 
 
