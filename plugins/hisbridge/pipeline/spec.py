@@ -107,6 +107,9 @@ class FeedSpec(_Strict):
     lists: dict[str, ListSource] = Field(default_factory=dict)
     fields: dict[str, FieldSource]
     codes: dict[str, dict[str, str]] = Field(default_factory=dict)
+    #: shared code-map files under include/mappings (a platform's HIS → national maps, used by many feeds): their
+    #: ``codes`` are merged under the feed's own, which win (left out of the dump when empty)
+    code_files: list[str] = Field(default_factory=list, exclude_if=lambda v: not v)
     checks: list[Check] = Field(default_factory=list)
     #: parents whose records must be acknowledged before this feed's records that name them are sent (left out
     #: of the dump when empty: declarations without parents keep their fingerprint)
@@ -180,11 +183,27 @@ def read_yaml(path: Path) -> Any:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
+def shared_codes(files: list[str], mappings_dir: Path = MAPPINGS_DIR) -> dict[str, dict[str, str]]:
+    """The ``codes`` of shared code-map files, merged in order (a later file wins)."""
+    merged: dict[str, dict[str, str]] = {}
+    for name in files:
+        path = mappings_dir / name
+        if not path.exists():
+            raise FileNotFoundError(f"code map file {path} is missing")
+        codes = (read_yaml(path) or {}).get("codes")
+        if not isinstance(codes, dict):
+            raise ValueError(f"{name}: a code map file holds 'codes: {{map: {{HIS code: national code}}}}'")
+        merged |= {k: {str(a): str(b) for a, b in v.items()} for k, v in codes.items()}
+    return merged
+
+
 def load_feed_spec(feed: str, mappings_dir: Path = MAPPINGS_DIR) -> FeedSpec:
     path = mappings_dir / f"{feed}.yaml"
     if not path.exists():
         raise FileNotFoundError(f"no feed declaration {path}")
     data = read_yaml(path)
+    if isinstance(data, dict) and data.get("code_files"):
+        data = {**data, "codes": {**shared_codes(data["code_files"], mappings_dir), **(data.get("codes") or {})}}
     spec = FeedSpec.model_validate(data)
     spec.platform_options  # noqa: B018 - an unknown platform or bad options fail here, when the feed is loaded
     if spec.feed != feed:
