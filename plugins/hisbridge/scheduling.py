@@ -32,8 +32,15 @@ def go_live() -> datetime:
     return datetime.fromisoformat(day).replace(tzinfo=ZoneInfo(SHANGHAI))
 
 
+#: how the demo and replays cut a ``continuous`` feed's day into windows (Airflow runs it back to back)
+CONTINUOUS_REPLAY = "*/5 * * * *"
+
+
 def cron_of(window: str) -> str:
-    """A feed's ``window`` (its YAML) as a cron expression: ``5m``, ``2h``, ``daily`` or ``cron: <expr>``."""
+    """A feed's ``window`` (its YAML) as a cron expression: ``5m``, ``2h``, ``daily`` or ``cron: <expr>``; a
+    ``continuous`` feed is replayed in 5-minute windows."""
+    if window == "continuous":
+        return CONTINUOUS_REPLAY
     if window == "daily":
         return "0 0 * * *"
     if window.startswith("cron:"):
@@ -53,9 +60,14 @@ def feed_window(feed: str) -> str:
     return str(window)
 
 
-def feed_timetable(feed: str) -> CronDataIntervalTimetable:
-    """The timetable of a feed's DAG, from the window its YAML declares: the one place schedules live."""
-    return CronDataIntervalTimetable(cron_of(feed_window(feed)), timezone=SHANGHAI)
+def feed_timetable(feed: str) -> CronDataIntervalTimetable | str:
+    """The timetable of a feed's DAG, from the window its YAML declares: the one place schedules live. A
+    ``continuous`` feed runs back to back (``"@continuous"``: each run's data interval starts where the last one
+    ended, so no row is skipped, and a new row waits at most one run's duration plus the scheduler's loop)."""
+    window = feed_window(feed)
+    if window == "continuous":
+        return "@continuous"
+    return CronDataIntervalTimetable(cron_of(window), timezone=SHANGHAI)
 
 
 def nightly() -> CronDataIntervalTimetable:

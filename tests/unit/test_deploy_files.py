@@ -671,7 +671,8 @@ def test_applying_twice_gives_the_same_state(fake_airflow):
     assert after_first["connections"]["hsa_platform"]["password"] == DEMO_SECRET
     assert after_first["pools"] == EXPECTED_POOLS
     assert DEMO_SECRET not in first.stdout + first.stderr + second.stdout + second.stderr
-    assert len(log.read_text().splitlines()) == 2 * (len(EXPECTED_POOLS) + 2 + 2 * len(DESIGN_CONNECTION_IDS))
+    # each pool, each of the 3 variables and each connection (deleted, then added), applied twice
+    assert len(log.read_text().splitlines()) == 2 * (len(EXPECTED_POOLS) + 3 + 2 * len(DESIGN_CONNECTION_IDS))
 
 
 def test_a_failing_command_stops_the_run_with_its_output_masked(fake_airflow, tmp_path):

@@ -88,7 +88,9 @@ class ParentRef(_Strict):
     #: how a quarantine reason names the parent (e.g. the platform's table name); default: the parent feed's id
     label: str | None = None
 #: a feed's data window: ``5m`` (every 5 minutes), ``1h``, ``daily`` (00:00–24:00), or a cron expression
-Window = Annotated[str, Field(pattern=r"^(\d+m|\d+h|daily|cron: .+)$")]
+#: ``continuous``: the DAG runs back to back, each run's window from the last one's end to its start (near-real-time
+#: feeds); the others are cron windows
+Window = Annotated[str, Field(pattern=r"^(\d+m|\d+h|daily|continuous|cron: .+)$")]
 
 
 class FeedSpec(_Strict):
