@@ -25,7 +25,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache, partial
 from typing import Any
 
@@ -526,7 +526,7 @@ def run_feed(spec: FeedSpec, his: Engine, ledger: Ledger, sender: Sender, window
             summary.in_flight_resolved = ledger.resolve_in_flight([s.feed for s in scope], run)
             try:
                 feed_run.reupload_orphans()
-                for chunk in read_ahead(extract_records(his, spec, window_start, window_end,
+                for chunk in read_ahead(extract_records(his, spec, window_start - timedelta(seconds=spec.reread_s), window_end,
                                                         chunk_size=settings.chunk_size)):
                     if feed_run.halted:  # the rest of the window is left to the retry, which selects it again
                         break

@@ -99,6 +99,10 @@ class FeedSpec(_Strict):
     platform: str
     #: the data window the feed's DAG runs on (scheduling.timetable_for turns it into a timetable)
     window: Window
+    #: seconds before its window the run also reads: a row whose change time falls in the previous window but
+    #: whose transaction committed after that window was read is not missed (what was delivered unchanged is
+    #: skipped by its content hash); left out of the dump when 0
+    reread_s: int = Field(0, ge=0, le=86_400, exclude_if=lambda v: not v)
     sql: str
     #: what the platform needs to know about this feed (its transactions, data types …); only the platform
     #: reads it, validated by the platform's own options model when the feed is loaded

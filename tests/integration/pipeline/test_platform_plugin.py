@@ -232,3 +232,20 @@ def test_no_pipeline_or_ledger_file_names_the_echo_platform() -> None:
     assert len(files) > 10
     naming = [str(p.relative_to(package)) for p in files if PLATFORM_NAMES.search(p.read_text(encoding="utf-8"))]
     assert naming == []
+
+
+def test_a_row_committed_after_its_window_was_read_is_caught_by_the_reread(spec, his, ledger, sender) -> None:
+    # the next window reads 10 minutes back: id 7 changed at 08:59 but committed after 08:00–09:00 was read
+    first = run(spec, his, ledger, sender, "r1")
+    with his.begin() as conn:
+        conn.execute(insert(lab_item).values(id=7, name="尿酸", value="350", voided=0,
+                                             changed_at=datetime(2026, 3, 2, 8, 59)))
+    later = (WINDOW[1], datetime(2026, 3, 2, 10, 0))
+    missed = run_feed(spec, his, ledger, sender, later, RunSettings(run_id="r2"))
+    assert first.acknowledged == 5 and missed.selected == 0 and "7" not in sender.held(TABLE)
+    reread = spec.model_copy(update={"reread_s": 600})
+    caught = run_feed(reread, his, ledger, sender, later, RunSettings(run_id="r3"))
+    assert (caught.selected, caught.acknowledged, caught.skipped) == (1, 1, 0)
+    assert sender.held(TABLE)["7"]["name"] == "尿酸"
+    again = run_feed(reread, his, ledger, sender, (later[1], datetime(2026, 3, 2, 10, 5)), RunSettings(run_id="r4"))
+    assert again.messages == 0  # nothing in 09:50–10:05 is new
