@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 from pydantic import ValidationError
 
 from hisbridge import MAPPINGS_DIR
 from hisbridge.pipeline.spec import ColumnSource, ConstSource, FeedSpec, all_feed_ids, load_feed_spec
+from hisbridge.platforms.cdc.feeds import CdcFeedOptions
+from hisbridge.platforms.cdc.sender import check_feed
+from hisbridge.platforms.cdc.tables import Timeliness
 from hisbridge.platforms.hsa import catalogue
 from hisbridge.platforms.hsa.feeds import HsaFeedOptions
 
 FEEDS = all_feed_ids()
+HSA_FEEDS = [f for f in FEEDS if f.startswith("hsa_")]
+CDC_FEEDS = [f for f in FEEDS if f.startswith("cdc_")]
+#: the data window each CDC timeliness group runs on (one DAG per group; platforms.md §1.3)
+CDC_WINDOWS = {
+    Timeliness.REALTIME: r"continuous|\d+m",
+    Timeliness.SAME_DAY: r"\d+[mh]",
+    Timeliness.NEXT_DAY: r"daily",
+    Timeliness.BASE: r"daily",
+}
 
 
 def test_every_traceability_feed_is_declared() -> None:
@@ -19,7 +33,11 @@ def test_every_traceability_feed_is_declared() -> None:
             "hsa_trace_sale", "hsa_trace_sale_return"} <= set(FEEDS)
 
 
-@pytest.mark.parametrize("feed", FEEDS)
+def test_every_feed_belongs_to_a_known_platform() -> None:
+    assert set(FEEDS) == set(HSA_FEEDS) | set(CDC_FEEDS)
+
+
+@pytest.mark.parametrize("feed", HSA_FEEDS)
 def test_feed_declaration_is_valid_and_names_every_field_of_its_model(feed) -> None:
     spec = load_feed_spec(feed)
     options = spec.platform_options
@@ -30,6 +48,25 @@ def test_feed_declaration_is_valid_and_names_every_field_of_its_model(feed) -> N
     if feed.startswith("hsa_trace_"):  # 进销存: batch "A" variants, corrected by 3507 per batch
         assert catalogue.get(options.batch).many
         assert options.delete == "3507" and spec.correction_key == "fixmedins_bchno"
+
+
+@pytest.mark.parametrize("feed", CDC_FEEDS)
+def test_cdc_feed_fits_its_table_its_group_and_its_parents(feed) -> None:
+    """A CDC feed fills one declared table: its fields are columns (required ones mapped, the key from the one
+    business-key column), its window is its timeliness group's, the shared code maps are used, and every column
+    holding a parent's key is checked against the parent feed (a child never reaches the front-end first)."""
+    spec = load_feed_spec(feed)
+    options = spec.platform_options
+    assert isinstance(options, CdcFeedOptions)
+    table = check_feed(spec)  # raises naming what does not fit
+    assert feed == f"cdc_{table.name}", "feed ids are cdc_<table>"
+    assert re.fullmatch(CDC_WINDOWS[table.group], spec.window), f"{table.group.title}: window {spec.window}"
+    assert spec.code_files == ["cdc_codes.yaml"]
+    declared = {(p.column, p.feed) for p in spec.parents}
+    expected = {(c.name, f"cdc_{c.parent}") for c in table.parents if c.name in spec.fields}
+    assert declared == expected
+    if table.has("org_code"):
+        assert isinstance(spec.fields.get("org_code"), ConstSource), "org_code is the site's configuration"
 
 
 def _base() -> dict:
