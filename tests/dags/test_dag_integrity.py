@@ -91,5 +91,15 @@ def test_feed_dags_use_data_intervals_and_a_platform_pool(probed) -> None:
         assert all(t["pool"] == "hsa_platform" for t in d["tasks"])
 
 
+def test_cdc_dags_use_data_intervals_and_the_front_end_pool(probed) -> None:
+    for d in probed["dags"]:
+        if not d["dag_id"].startswith("cdc_"):
+            continue
+        # a continuous DAG's runs are windows too: each from the last run's end to this run's start
+        assert d["timetable"] in ("CronDataIntervalTimetable", "ContinuousTimetable"), "feeds need data intervals"
+        assert d["catchup"] is True and d["max_active_runs"] == 1
+        assert all(t["pool"] == "cdc_frontend" for t in d["tasks"])
+
+
 def test_dag_file_imports_nothing_heavy(probed) -> None:
     assert probed["heavy"] == []
