@@ -32,13 +32,14 @@ def go_live() -> datetime:
     return datetime.fromisoformat(day).replace(tzinfo=ZoneInfo(SHANGHAI))
 
 
-#: how the demo and replays cut a ``continuous`` feed's day into windows (Airflow runs it back to back)
-CONTINUOUS_REPLAY = "*/5 * * * *"
+#: how the demo and replays cut a ``continuous`` feed's day into windows (Airflow runs it back to back; any
+#: contiguous cut of the day selects the same rows)
+CONTINUOUS_REPLAY = "0 * * * *"
 
 
 def cron_of(window: str) -> str:
     """A feed's ``window`` (its YAML) as a cron expression: ``5m``, ``2h``, ``daily`` or ``cron: <expr>``; a
-    ``continuous`` feed is replayed in 5-minute windows."""
+    ``continuous`` feed is replayed in hourly windows."""
     if window == "continuous":
         return CONTINUOUS_REPLAY
     if window == "daily":

@@ -13,11 +13,17 @@ from hisbridge.pipeline.spec import ConstSource, FeedSpec
 
 
 class MappingError(ValueError):
-    pass
+    """Codes without a mapping; ``wire`` is the record with those fields left empty (the rest is checked too)."""
+
+    def __init__(self, problems: list[str], wire: dict[str, Any]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+        self.wire = wire
 
 
 def map_record(spec: FeedSpec, record: SourceRecord) -> dict[str, Any]:
     wire: dict[str, Any] = {}
+    problems: list[str] = []
     values = record.values
     for name, column, default, table, codes in _plan(spec):
         if column is None:
@@ -29,12 +35,17 @@ def map_record(spec: FeedSpec, record: SourceRecord) -> dict[str, Any]:
         elif table is not None:
             code = str(value)
             if code not in table:
-                raise MappingError(f"{name}: HIS code {code!r} has no mapping in {codes}")
-            value = table[code]
+                problems.append(f"代码未对照：{name} 的 HIS 代码 {code!r} 不在对照表 {codes} 中"
+                                "（在 include/mappings 中补充对照后重新排队）")
+                value = None
+            else:
+                value = table[code]
         wire[name] = value
     for name, src in spec.lists.items():
         item = src.item_field
         wire[name] = [{item: str(v)} for v in record.lists.get(name, [])]
+    if problems:
+        raise MappingError(problems, wire)
     return wire
 
 

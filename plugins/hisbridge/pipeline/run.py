@@ -435,7 +435,7 @@ class _FeedRun:
         try:
             return Checked(record=record, wire=map_record(self.spec, record))
         except MappingError as exc:
-            return Checked(record=record, wire={}, reasons=[str(exc)])
+            return Checked(record=record, wire=exc.wire, reasons=list(exc.problems))
 
     def _candidate(self, c: Checked) -> Candidate:
         return Candidate(c.record.key, c.record.voided, c.ok, c.digest, self._correction_key(c.wire))

@@ -45,8 +45,11 @@ def test_a_record_maps_to_a_valid_sale_with_codes_translated() -> None:
 
 
 def test_an_unmapped_his_code_is_a_mapping_error_not_a_guess() -> None:
-    with pytest.raises(MappingError, match="rx_flag: HIS code 'XX'"):
-        map_record(SPEC, _sale(rx_type="XX"))
+    with pytest.raises(MappingError, match="代码未对照：rx_flag 的 HIS 代码 'XX'") as caught:
+        map_record(SPEC, _sale(rx_type="XX", split_flag="?"))
+    # every unmapped code is named, and the rest of the record is mapped (its checks see real values)
+    assert [p.split(" ")[0] for p in caught.value.problems] == ["代码未对照：rx_flag", "代码未对照：trdn_flag"]
+    assert caught.value.wire["rx_flag"] is None and caught.value.wire["fixmedins_bchno"]
 
 
 def test_checks_name_the_failing_rows_and_reasons_carry_no_values() -> None:

@@ -330,7 +330,8 @@ def test_an_unmapped_qualitative_text_quarantines_the_result_alone(delivery: Del
     e, front = delivery.demo.edge, delivery.front
     state, reason = delivery.state("cdc_emr_ex_lab_item", e.unmapped_lab_result)
     assert state == ls.QUARANTINED
-    assert f"examination_result_code: HIS code '{e.unmapped_lab_text}' has no mapping in lab_result" in reason
+    assert reason == (f"代码未对照：examination_result_code 的 HIS 代码 '{e.unmapped_lab_text}' 不在对照表 lab_result 中"
+                      "（在 include/mappings 中补充对照后重新排队）")  # and nothing else: the rest of the row is fine
     assert front.record("emr_ex_lab_item", e.unmapped_lab_result) is None
     report = _report_of(delivery.demo.his, e.unmapped_lab_result)
     assert front.record("emr_ex_lab", report) is not None
@@ -342,7 +343,8 @@ def test_a_report_requested_by_an_unmapped_department_is_quarantined_with_its_re
     e = delivery.demo.edge
     state, reason = delivery.state("cdc_emr_ex_lab", e.unmapped_dept_lab_report)
     assert state == ls.QUARANTINED
-    assert f"apply_dept_code: HIS code '{e.unmapped_dept}' has no mapping in dept" in reason
+    assert reason.startswith(f"代码未对照：apply_dept_code 的 HIS 代码 '{e.unmapped_dept}' 不在对照表 dept 中")
+    assert "缺少" not in reason  # the mapped rest of the report passes its checks
     assert delivery.front.record("emr_ex_lab", e.unmapped_dept_lab_report) is None
     for rid in _results_of(delivery.demo.his, e.unmapped_dept_lab_report):
         assert delivery.state("cdc_emr_ex_lab_item", rid) == (

@@ -116,7 +116,8 @@ def test_every_record_reaches_the_front_end_or_the_ledger_says_why(specs, his, l
         "idCard": "360102199001011234", "genderCode": "1", "genderName": "男", "orgCode": "360100001",
         "orgName": "南昌市第一医院", "operationTime": "2026-03-02 08:30:00", "invalidFlag": "0"}
     assert state(ledger, "t_cdc_patient", "P2").reason == "患者姓名不合法 字段校验失败"
-    assert state(ledger, "t_cdc_patient", "P3").reason == "gender_code: HIS code 'X' has no mapping in sex"
+    assert state(ledger, "t_cdc_patient", "P3").reason == (
+        "代码未对照：gender_code 的 HIS 代码 'X' 不在对照表 sex 中（在 include/mappings 中补充对照后重新排队）")
 
     assert (first["lab"].acknowledged, first["lab"].quarantined) == (1, 1)
     assert state(ledger, "t_cdc_lab", "L2").reason == "父记录 emr_patient_info id=P2 尚未上报传染病监测预警前置软件"
