@@ -34,12 +34,39 @@ log = logging.getLogger("hisbridge.demo")
 
 def feed_schedules() -> dict[str, str]:
     """feed id → cron expression of its data windows, from the window each feed's YAML declares (the DAG files
-    read the same declaration through ``hisbridge.scheduling.feed_timetable``)."""
-    from hisbridge.pipeline.spec import all_feed_ids
+    read the same declaration through ``hisbridge.scheduling.feed_timetable``), parents before the feeds that
+    name them (the DAGs order their tasks the same way)."""
+    from hisbridge.pipeline.spec import all_feed_ids, load_feed_spec
     from hisbridge.scheduling import cron_of, feed_window  # imports Airflow, which configures logging
 
     _quiet_console()
-    return {feed: cron_of(feed_window(feed)) for feed in all_feed_ids()}
+    feeds = all_feed_ids()
+    order: list[str] = []
+
+    def visit(feed: str) -> None:
+        if feed not in order:
+            for parent in load_feed_spec(feed).parents:
+                if parent.feed in feeds:
+                    visit(parent.feed)
+            order.append(feed)
+
+    for feed in feeds:
+        visit(feed)
+    return {feed: cron_of(feed_window(feed)) for feed in order}
+
+
+def feed_passes(schedules: dict[str, str]) -> list[str]:
+    """The order the demo runs the feeds in, as the DAGs do: parents first, and an item feed (one whose parent
+    has a parent itself: lab items of a lab report) also once before its header, so that the items of a voided
+    header are deleted before the header is (the front-end refuses to delete a record that still has items)."""
+    from hisbridge.pipeline.spec import load_feed_spec
+
+    passes: list[str] = []
+    for feed in schedules:
+        items = [f for f in schedules if any(p.feed == feed and load_feed_spec(feed).parents
+                                             for p in load_feed_spec(f).parents)]
+        passes += [*items, feed]
+    return passes
 
 
 def _quiet_console() -> None:
@@ -82,6 +109,7 @@ def _setup_logging(log_dir: Path) -> Path:
 def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str = "batch", batch_size: int = 50,
              seed: int = 42, echo=print) -> dict:
     """Run the whole demo into ``out_dir``; returns per-feed totals, edge-case checks and paths (for tests)."""
+    from demo.his.emr import generate_emr, replay_day_changes, rewind_day_changes
     from demo.his.generate import generate
     from demo.his.insurance import generate_insurance, seed_platform
     from demo.his.schema import create_schema
@@ -90,10 +118,14 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     from hisbridge.ledger.store import Ledger
     from hisbridge.pipeline.run import RunSettings, run_feed
     from hisbridge.pipeline.spec import load_feed_spec
+    from hisbridge.platforms.cdc.client import CdcClient, CdcSettings
+    from hisbridge.platforms.cdc.sender import CdcSender
     from hisbridge.platforms.hsa.client import HsaClient, HsaSettings
     from hisbridge.platforms.hsa.msgid import CounterMsgIds
     from hisbridge.platforms.hsa.sender import HsaSender
     from hisbridge.platforms.hsa.signin import SHANGHAI, SharedSignIns, shanghai_day, sign_out_day
+    from simulators.cdc.server import SimServer as CdcSimServer
+    from simulators.cdc.state import SimState as CdcSimState
     from simulators.hsa.server import SimServer
     from simulators.hsa.state import SimState
 
@@ -109,13 +141,16 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     create_schema(his)
     demo = generate(his, day, scale, seed=seed)
     insurance = generate_insurance(his, day, seed=seed)
+    emr = generate_emr(his, day, seed=seed)
+    rewind_day_changes(his, emr)  # the EMR as it stood at the end of the day before; replayed after that day's runs
     ledger = Ledger(make_engine(sqlite_url(str(ledger_path))))
     ledger.ensure_schema()
 
     totals: dict[str, dict[str, int]] = {}
     reasons: dict[str, dict[str, int]] = {}
     echo("2. 启动医保平台模拟器（TIF 签名校验）并按 DAG 的数据窗口运行各接口 …")
-    with SimServer(SimState(auth_mode="tif", paasid=DEMO_PAASID, secret=DEMO_SECRET)) as sim:
+    with SimServer(SimState(auth_mode="tif", paasid=DEMO_PAASID, secret=DEMO_SECRET)) as sim, \
+            CdcSimServer(CdcSimState()) as cdc:
         settings = HsaSettings(
             base_url=sim.url, fixmedins_code=FIXMEDINS_CODE, fixmedins_name="南昌市第一医院", mdtrtarea_admvs="360100",
             recer_sys_code="his", auth="tif", paasid=DEMO_PAASID, secret=DEMO_SECRET, opter="hisbridge",
@@ -130,10 +165,18 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
             msgids = CounterMsgIds(ledger.next_value, ledger.drop_counters)
             return HsaSender(HsaClient(settings, msgids=msgids, sign_ins=SharedSignIns(store, actor="demo")))
 
+        def sender_for(spec):
+            if spec.platform == "cdc":  # the front-end's push API (the demo's Variable cdc_delivery_target=api)
+                return CdcSender(CdcClient(CdcSettings(base_url=cdc.url)), ledger=ledger)
+            return task_sender()
+
         for run_day in (day - timedelta(days=1), day):
-            for feed, cron in schedules.items():
+            if run_day == day:
+                replay_day_changes(his, emr)  # what the HIS changed on the demo day: voids, revisions, new codes
+            for feed in feed_passes(schedules):
+                cron = schedules[feed]
                 spec = load_feed_spec(feed)
-                sender = task_sender()
+                sender = sender_for(spec)
                 agg = defaultdict(int)
                 why: dict[str, int] = defaultdict(int)
                 spans = windows(cron, run_day)
@@ -173,12 +216,16 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
         sign_out_day(store, lambda: HsaClient(settings, msgids=CounterMsgIds(ledger.next_value)),
                      shanghai_day(datetime.now(SHANGHAI)), include_day=True, actor="demo")
         platform_state = sim.state.summary()
+        cdc_records = {entity: {rid: rec.versions for rid, rec in by_id.items() if not rec.deleted}
+                       for entity, by_id in cdc.state.records.items()}
         sign_calls = Counter(e["infno"] for e in sim.state.journal.values() if e["infno"] in ("9001", "9002"))
 
-    checks = check_edge_cases(ledger, demo.edge_cases) + check_catalog_cases(ledger, his, insurance.edge_cases)
-    pii = type(demo.pii)(*(tuple(a) + tuple(b) for a, b in zip(
+    checks = (check_edge_cases(ledger, demo.edge_cases) + check_catalog_cases(ledger, his, insurance.edge_cases)
+              + check_cdc_cases(ledger, emr.edge_cases, cdc_records))
+    pii = type(demo.pii)(*(tuple(a) + tuple(b) + tuple(c) for a, b, c in zip(
         (demo.pii.names, demo.pii.id_card_nos, demo.pii.phones),
-        (insurance.pii.names, insurance.pii.id_card_nos, insurance.pii.phones), strict=True)))
+        (insurance.pii.names, insurance.pii.id_card_nos, insurance.pii.phones),
+        (emr.pii.names, emr.pii.id_card_nos, emr.pii.phones), strict=True)))
     result = {"totals": totals, "reasons": reasons, "rerun": dict(rerun), "checks": checks,
               "his": his_path, "ledger": ledger_path, "log": log_path, "pii": pii, "platform": platform_state,
               "sign_calls": dict(sign_calls), "gateway_visit": gateway_visit, "jobs": jobs,
@@ -219,6 +266,42 @@ def check_edge_cases(ledger, edge) -> list[dict]:
             rec = ledger.lookup("hsa_trace_purchase", [key]).get(key)
             out.append({"feed": "hsa_trace_purchase", "case": "冲红的采购单明细 → 撤回/不上传", "key": key,
                         "expected": "withdrawn", "actual": rec.state if rec else "(not in ledger)"})
+    return out
+
+
+#: (feed, EmrEdgeCases field, ledger state, label) — the CDC front-end's planted cases
+CDC_EXPECTED = (
+    ("cdc_emr_patient_info", "unmapped_marital_patient", "quarantined", "婚姻状况代码未对照 → 隔离"),
+    ("cdc_emr_patient_info", "patient_changed", "acknowledged", "患者信息修改 → 覆盖推送"),
+    ("cdc_emr_inf_report", "notifiable_a15_report", "acknowledged", "肺结核报告卡 → 已确认"),
+    ("cdc_emr_inf_report", "inf_report_voided", "withdrawn", "重卡作废 → 删除/不推送"),
+    ("cdc_emr_ex_lab", "lab_report_voided", "withdrawn", "检验报告作废 → 删除"),
+    ("cdc_emr_ex_lab", "unmapped_dept_lab_report", "quarantined", "申请科室未对照 → 隔离"),
+    ("cdc_emr_ex_lab_item", "lab_result_voided", "withdrawn", "检验结果作废 → 删除"),
+    ("cdc_emr_ex_lab_item", "unmapped_lab_result", "quarantined", "定性结果「见备注」未对照 → 隔离"),
+    ("cdc_emr_death_info", "death_id", "acknowledged", "死亡信息 → 已确认"),
+    ("cdc_base_dept", "unmapped_dept", "quarantined", "科室未对照前置软件标准科室 → 隔离"),
+)
+
+
+def check_cdc_cases(ledger, edge, front: dict[str, dict[str, int]]) -> list[dict]:
+    """传染病前置: what the ledger says of the planted cases, and what the front-end (simulator) holds."""
+    out = []
+    for feed, field, expected, label in CDC_EXPECTED:
+        key = getattr(edge, field)
+        rec = ledger.lookup(feed, [key]).get(key)
+        out.append({"feed": feed, "case": label, "key": key, "expected": expected,
+                    "actual": rec.state if rec else "(not in ledger)"})
+    for key in edge.lab_result_orphans:
+        rec = ledger.lookup("cdc_emr_ex_lab_item", [key]).get(key)
+        out.append({"feed": "cdc_emr_ex_lab_item", "case": "检验结果无报告（孤儿）→ 隔离", "key": key,
+                    "expected": "quarantined", "actual": rec.state if rec else "(not in ledger)"})
+    versions = front.get("emrPatientInfo", {}).get(edge.patient_changed, 0)
+    out.append({"feed": "cdc_emr_patient_info", "case": "前置软件上的修改后患者为第 2 版", "key": edge.patient_changed,
+                "expected": "2", "actual": str(versions)})
+    gone = edge.lab_report_voided not in front.get("emrExLab", {})
+    out.append({"feed": "cdc_emr_ex_lab", "case": "作废的检验报告已从前置软件删除", "key": edge.lab_report_voided,
+                "expected": "deleted", "actual": "deleted" if gone else "still there"})
     return out
 
 
