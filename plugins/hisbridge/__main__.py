@@ -8,7 +8,7 @@ import sys
 
 COMMANDS = {
     "ledger": ("hisbridge.ledger.cli", "投递台账：汇总、失败清单、记录详情、重新排队"),
-    "demo": ("demo.run", "在内置 SQLite HIS 与医保模拟器上跑一遍全部追溯码接口"),
+    "demo": ("demo.run", "在内置 SQLite HIS 与各平台模拟器上跑一遍全部接口与医保夜间任务"),
     "queue-views": ("hisbridge.platforms.queue.cli", "候诊叫号视图：安装与契约检查"),
     "gateway": ("hisbridge.platforms.hsa.gateway.cli", "医保实时网关：令牌、冲正未决交易、独立运行"),
     "hsa-catalogue": ("hisbridge.platforms.hsa.catalogue_doc", "医保交易目录：生成文档中的交易表"),
