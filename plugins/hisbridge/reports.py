@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from hisbridge import PROJECT_DIR
+from hisbridge.pages import STYLE
 
 _SAFE = re.compile(r"^[A-Za-z0-9_.-]+$")
 
@@ -167,14 +168,9 @@ def _pin_zip_times(data: bytes, moment: datetime) -> bytes:
     return out.getvalue()
 
 
-_STYLE = """<style>body{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;margin:1.5rem;color:#222}
-table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;font-size:.9rem}
-th{background:#f3f5f7}td.n{text-align:right}.note{color:#555}</style>"""
-
-
 def render_html(report: Report) -> str:
     e = html.escape
-    parts = [f"<!doctype html><html lang=zh-CN><meta charset=utf-8><title>{e(report.title)}</title>{_STYLE}",
+    parts = [f"<!doctype html><html lang=zh-CN><meta charset=utf-8><title>{e(report.title)}</title>{STYLE}",
              f"<h2>{e(report.title)}</h2>"]
     if report.summary:
         parts.append("<table>" + "".join(f"<tr><th>{e(str(k))}</th><td>{e(_text(v))}</td></tr>"

@@ -21,12 +21,8 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from hisbridge.ledger import schema as s
 from hisbridge.ledger.store import Ledger
 from hisbridge.logging import mask_text
+from hisbridge.pages import STYLE
 from hisbridge.reports import list_reports, report_path
-
-STYLE = """<style>body{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;margin:1.5rem;color:#222}
-table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;font-size:.9rem}
-th{background:#f3f5f7}.rejected,.unknown,.quarantined{color:#b00020}.acknowledged{color:#1b7f3b}
-pre{background:#f7f7f7;padding:.5rem;white-space:pre-wrap;max-height:20rem;overflow:auto}</style>"""
 
 REQUEUEABLE = (s.REJECTED, s.QUARANTINED)
 #: what each report folder holds, as finance and the 医保办 call it
