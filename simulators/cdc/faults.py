@@ -27,11 +27,13 @@ A bare list of rules or a single rule object is accepted too.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import unquote
+
+from simulators.fault_plan import FaultSpecError, RulePlan
+from simulators.fault_plan import parse_rules as _parse_rules
 
 KINDS: tuple[str, ...] = ("http_500_before", "http_500_after", "slow", "refuse")
 #: kinds after which the request has been processed by the front-end
@@ -41,10 +43,6 @@ DEFAULT_DELAY_S = 2.0
 DEFAULT_ERROR_NAME = "前置软件拒绝接收: 数据上报通道已关闭"
 DEFAULT_ERROR_CODE = "REFUSED"
 _KEYS = {"kind", "times", "entity", "method", "delay_s", "error_name", "error_code"}
-
-
-class FaultSpecError(ValueError):
-    """A fault rule that cannot be understood."""
 
 
 @dataclass
@@ -98,53 +96,17 @@ class FaultRule:
 
 def parse_rules(payload: Any) -> list[FaultRule]:
     """Rules from ``{"rules": [...]}``, a bare list, or one rule object."""
-    if isinstance(payload, Mapping) and "rules" in payload:
-        payload = payload["rules"]
-    if isinstance(payload, Mapping):
-        payload = [payload]
-    if not isinstance(payload, list):
-        raise FaultSpecError('expected {"rules": [...]}, a list of rules or one rule')
-    return [FaultRule.from_json(item) for item in payload]
+    return _parse_rules(FaultRule, payload)
 
 
-class FaultPlan:
+class FaultPlan(RulePlan):
     """Thread-safe, ordered fault rules consumed by matching requests."""
 
-    def __init__(self, rules: Iterable[FaultRule] = ()) -> None:
-        self._lock = threading.Lock()
-        self._rules: list[FaultRule] = list(rules)
-
-    @classmethod
-    def from_json(cls, payload: Any) -> FaultPlan:
-        return cls(parse_rules(payload))
-
-    def add(self, *rules: FaultRule) -> None:
-        with self._lock:
-            self._rules.extend(rules)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._rules.clear()
-
-    def rules(self) -> list[FaultRule]:
-        with self._lock:
-            return [FaultRule(**r.to_json()) for r in self._rules]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"rules": [r.to_json() for r in self.rules()]}
+    rule_type = FaultRule
 
     def take(self, entity: str, method: str) -> FaultRule | None:
         """The fault for one push (consuming one use of the rule), or ``None``."""
-        with self._lock:
-            for i, rule in enumerate(self._rules):
-                if rule.matches(entity, method):
-                    if rule.times is not None:
-                        if rule.times <= 1:
-                            del self._rules[i]
-                        else:
-                            rule.times -= 1
-                    return FaultRule(**{**rule.to_json(), "times": 1})
-            return None
+        return self._take(entity, method)
 
     @staticmethod
     def from_headers(headers: Mapping[str, str]) -> FaultRule | None:

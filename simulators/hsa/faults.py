@@ -28,20 +28,18 @@ A bare list of rules or a single rule object is accepted too.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from simulators.fault_plan import FaultSpecError, RulePlan
+from simulators.fault_plan import parse_rules as _parse_rules
 
 KINDS: tuple[str, ...] = ("http_500_before", "http_502_after", "slow", "infcode_-1", "refused", "malformed", "drop")
 DEFAULT_REFUSAL = "该批次已对账，不允许删除"
 #: kinds after which the request has been processed by the platform
 PROCESSED: frozenset[str] = frozenset({"http_502_after", "slow", "malformed", "drop"})
 DEFAULT_DELAY_S = 2.0
-
-
-class FaultSpecError(ValueError):
-    """A fault rule that cannot be understood."""
 
 
 @dataclass
@@ -91,54 +89,17 @@ class FaultRule:
 
 def parse_rules(payload: Any) -> list[FaultRule]:
     """Rules from ``{"rules": [...]}``, a bare list, or one rule object."""
-    if isinstance(payload, Mapping) and "rules" in payload:
-        payload = payload["rules"]
-    if isinstance(payload, Mapping):
-        payload = [payload]
-    if not isinstance(payload, list):
-        raise FaultSpecError('expected {"rules": [...]}, a list of rules or one rule')
-    return [FaultRule.from_json(item) for item in payload]
+    return _parse_rules(FaultRule, payload)
 
 
-class FaultPlan:
+class FaultPlan(RulePlan):
     """Thread-safe, ordered fault rules consumed by matching requests."""
 
-    def __init__(self, rules: Iterable[FaultRule] = ()) -> None:
-        self._lock = threading.Lock()
-        self._rules: list[FaultRule] = list(rules)
-
-    @classmethod
-    def from_json(cls, payload: Any) -> FaultPlan:
-        return cls(parse_rules(payload))
-
-    def add(self, *rules: FaultRule) -> None:
-        with self._lock:
-            self._rules.extend(rules)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._rules.clear()
-
-    def rules(self) -> list[FaultRule]:
-        with self._lock:
-            return [FaultRule(**r.to_json()) for r in self._rules]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"rules": [r.to_json() for r in self.rules()]}
+    rule_type = FaultRule
 
     def take(self, infno: str | None) -> FaultRule | None:
         """The fault for a request to ``infno`` (consuming one use of the rule), or ``None``."""
-        with self._lock:
-            for i, rule in enumerate(self._rules):
-                if rule.matches(infno):
-                    if rule.times is not None:
-                        if rule.times <= 1:
-                            del self._rules[i]
-                        else:
-                            rule.times -= 1
-                    return FaultRule(kind=rule.kind, times=1, infno=rule.infno, delay_s=rule.delay_s,
-                                     err_msg=rule.err_msg)
-            return None
+        return self._take(infno)
 
     @staticmethod
     def from_headers(headers: Mapping[str, str]) -> FaultRule | None:

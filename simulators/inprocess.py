@@ -1,0 +1,90 @@
+"""Any simulator in-process: its FastAPI app under uvicorn in a background thread, on 127.0.0.1 and a free port.
+Each simulator's ``server.py`` subclasses :class:`InProcessServer` with its own state, faults and URLs (the
+simulators share this harness, never the platforms' specifications). Start and stop take well under a second."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from types import TracebackType
+from typing import Self
+
+import uvicorn
+from fastapi import FastAPI
+
+
+class InProcessServer:
+    """A running simulator; use as a context manager or call :meth:`start` / :meth:`stop`. Subclasses set
+    ``name`` and build their app in :meth:`make_app`."""
+
+    name = "simulator"
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> None:
+        self.host = host
+        self._requested_port = port
+        self._log_level = log_level
+        self._app: FastAPI | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self.port: int | None = None
+
+    def make_app(self) -> FastAPI:
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:54321`` (no trailing slash)."""
+        if self.port is None:
+            raise RuntimeError(f"the {self.name} simulator is not running")
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> Self:
+        if self._thread is not None:
+            raise RuntimeError(f"the {self.name} simulator is already started")
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self._requested_port))
+        sock.listen(128)
+        self._socket = sock
+        self.port = sock.getsockname()[1]
+        self._app = self.make_app()
+        config = uvicorn.Config(self._app, log_level=self._log_level, lifespan="off", access_log=False,
+                                timeout_graceful_shutdown=1, timeout_keep_alive=5)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
+                                        name=f"{self.name}-sim-{self.port}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 5
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the {self.name} simulator did not start")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        if self._app is not None:
+            self._app.state.closing.set()
+        if server is not None and thread is not None:
+            server.should_exit = True
+            thread.join(timeout=0.8)
+            if thread.is_alive():  # a slow answer still pending: stop waiting for it
+                server.force_exit = True
+                thread.join(timeout=2)
+            if thread.is_alive():  # pragma: no cover
+                logging.getLogger(f"simulators.{self.name}").warning("%s simulator thread did not stop", self.name)
+        if self._socket is not None:
+            self._socket.close()
+        self._server = self._thread = self._socket = self._app = None
+        self.port = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
