@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: venv demo test lint pg airflow bench clean
+.PHONY: venv demo test lint pg browser airflow bench clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,12 +30,16 @@ demo: venv
 lint: venv
 	$(BIN)/ruff check .
 
-test: venv lint pg
+test: venv lint pg browser
 	AIRFLOW_HOME=$(CURDIR)/var/test-airflow $(BIN)/python -m pytest -n 2 --dist loadfile $(ARGS)
 
 # PostgreSQL for the tests: start the local cluster if it is not answering (a no-op where it already runs).
 pg:
 	@scripts/ensure_postgres.sh
+
+# Debian's Chromium for the page tests (Playwright drives it): installed with apt when missing.
+browser:
+	@scripts/ensure_chromium.sh
 
 # The Airflow UI on the demo data: run `make demo` first. Starts the 医保 simulator and `airflow standalone`.
 airflow: venv
