@@ -1,5 +1,5 @@
 """``python -m hisbridge <command>``: ledger (list failures, re-queue), demo, queue-views, the 医保 gateway, the
-医保 catalogue table, the CDC front-end's DDL."""
+医保 catalogue table, the CDC front-end's DDL, the 互认 platform's docs and workstation service."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ COMMANDS = {
     "gateway": ("hisbridge.platforms.hsa.gateway.cli", "医保实时网关：令牌、冲正未决交易、独立运行"),
     "hsa-catalogue": ("hisbridge.platforms.hsa.catalogue_doc", "医保交易目录：生成文档中的交易表"),
     "cdc": ("hisbridge.platforms.cdc.cli", "传染病监测预警前置软件：建表脚本（ddl）与表文档（doc）"),
+    "mutual": ("hisbridge.platforms.mutual.cli", "省检查检验结果互认平台：接口文档（doc）与工作站服务（serve）"),
 }
 
 

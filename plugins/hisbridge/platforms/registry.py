@@ -18,6 +18,7 @@ from hisbridge.pipeline.platform import Platform
 PLATFORMS: dict[str, str] = {
     "hsa": "hisbridge.platforms.hsa.feeds:PLATFORM",
     "cdc": "hisbridge.platforms.cdc.feeds:PLATFORM",
+    "mutual": "hisbridge.platforms.mutual.feeds:PLATFORM",
 }
 
 
