@@ -56,15 +56,16 @@ def feed_schedules() -> dict[str, str]:
 
 
 def feed_passes(schedules: dict[str, str]) -> list[str]:
-    """The order the demo runs the feeds in, as the DAGs do: parents first, and an item feed (one whose parent
-    has a parent itself: lab items of a lab report) also once before its header, so that the items of a voided
-    header are deleted before the header is (the front-end refuses to delete a record that still has items)."""
+    """The order the demo runs the feeds in, as the DAGs do: parents first, and the children of a header that can
+    be voided (lab items of a lab report) also once before their header, so that the items of a voided header
+    are withdrawn before the header is (the CDC front-end and the 互认 platform refuse to delete a record that
+    still has items)."""
     from hisbridge.pipeline.spec import load_feed_spec
 
     passes: list[str] = []
     for feed in schedules:
-        items = [f for f in schedules if any(p.feed == feed and load_feed_spec(feed).parents
-                                             for p in load_feed_spec(f).parents)]
+        voidable = load_feed_spec(feed).voided_column is not None
+        items = [f for f in schedules if voidable and any(p.feed == feed for p in load_feed_spec(f).parents)]
         passes += [*items, feed]
     return passes
 
@@ -112,6 +113,7 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     from demo.his.emr import generate_emr, replay_day_changes, rewind_day_changes
     from demo.his.generate import generate
     from demo.his.insurance import generate_insurance, seed_platform
+    from demo.his.mutual import generate_mutual, replay_mutual_changes, rewind_mutual_changes
     from demo.his.schema import create_schema
     from hisbridge.db import make_engine, sqlite_url
     from hisbridge.ledger.sessions import SessionStore
@@ -124,9 +126,14 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     from hisbridge.platforms.hsa.msgid import CounterMsgIds
     from hisbridge.platforms.hsa.sender import HsaSender
     from hisbridge.platforms.hsa.signin import SHANGHAI, SharedSignIns, shanghai_day, sign_out_day
+    from demo.mutual_demo import ORG_CODE, check_mutual_cases, seed_foreign_reports
+    from hisbridge.platforms.mutual.client import MutualClient
+    from hisbridge.platforms.mutual.sender import MutualSender
+    from hisbridge.platforms.mutual.settings import MutualSettings
     from simulators.cdc.server import SimServer as CdcSimServer
     from simulators.cdc.state import SimState as CdcSimState
     from simulators.hsa.server import SimServer
+    from simulators.mutual.server import MutualSimulatorServer
     from simulators.hsa.state import SimState
 
     schedules = feed_schedules()  # imports Airflow, which configures logging: do it first
@@ -142,7 +149,9 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     demo = generate(his, day, scale, seed=seed)
     insurance = generate_insurance(his, day, seed=seed)
     emr = generate_emr(his, day, seed=seed)
+    mutual_data = generate_mutual(his, day, seed=seed)  # 预约 and the planted 互认 cases (revised, withdrawn, unmapped)
     rewind_day_changes(his, emr)  # the EMR as it stood at the end of the day before; replayed after that day's runs
+    rewind_mutual_changes(his, mutual_data)
     ledger = Ledger(make_engine(sqlite_url(str(ledger_path))))
     ledger.ensure_schema()
 
@@ -150,7 +159,8 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     reasons: dict[str, dict[str, int]] = {}
     echo("2. 启动医保平台模拟器（TIF 签名校验）并按 DAG 的数据窗口运行各接口 …")
     with SimServer(SimState(auth_mode="tif", paasid=DEMO_PAASID, secret=DEMO_SECRET)) as sim, \
-            CdcSimServer(CdcSimState()) as cdc:
+            CdcSimServer(CdcSimState()) as cdc, MutualSimulatorServer() as mutual:
+        seed_foreign_reports(mutual, his, day)  # other hospitals' reports of the demo day's patients
         settings = HsaSettings(
             base_url=sim.url, fixmedins_code=FIXMEDINS_CODE, fixmedins_name="南昌市第一医院", mdtrtarea_admvs="360100",
             recer_sys_code="his", auth="tif", paasid=DEMO_PAASID, secret=DEMO_SECRET, opter="hisbridge",
@@ -166,6 +176,8 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
             return HsaSender(HsaClient(settings, msgids=msgids, sign_ins=SharedSignIns(store, actor="demo")))
 
         def sender_for(spec):
+            if spec.platform == "mutual":  # 省检查检验互认平台 (simulator), batch uploads
+                return MutualSender(MutualClient(MutualSettings(base_url=mutual.url, org_code=ORG_CODE)))
             if spec.platform == "cdc":  # the front-end's push API (the demo's Variable cdc_delivery_target=api)
                 return CdcSender(CdcClient(CdcSettings(base_url=cdc.url)), ledger=ledger)
             return task_sender()
@@ -173,6 +185,7 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
         for run_day in (day - timedelta(days=1), day):
             if run_day == day:
                 replay_day_changes(his, emr)  # what the HIS changed on the demo day: voids, revisions, new codes
+                replay_mutual_changes(his, mutual_data)
             for feed in feed_passes(schedules):
                 cron = schedules[feed]
                 spec = load_feed_spec(feed)
@@ -218,10 +231,11 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
         platform_state = sim.state.summary()
         cdc_records = {entity: {rid: rec.versions for rid, rec in by_id.items() if not rec.deleted}
                        for entity, by_id in cdc.state.records.items()}
+        mutual_checks = check_mutual_cases(ledger, mutual_data.edge_cases, mutual.state)
         sign_calls = Counter(e["infno"] for e in sim.state.journal.values() if e["infno"] in ("9001", "9002"))
 
     checks = (check_edge_cases(ledger, demo.edge_cases) + check_catalog_cases(ledger, his, insurance.edge_cases)
-              + check_cdc_cases(ledger, emr.edge_cases, cdc_records))
+              + check_cdc_cases(ledger, emr.edge_cases, cdc_records) + mutual_checks)
     pii = type(demo.pii)(*(tuple(a) + tuple(b) + tuple(c) for a, b, c in zip(
         (demo.pii.names, demo.pii.id_card_nos, demo.pii.phones),
         (insurance.pii.names, insurance.pii.id_card_nos, insurance.pii.phones),

@@ -71,6 +71,15 @@ EMR / LIS / PACS (read by the CDC feeds, 传染病前置监测; HIS codes mapped
 ``death_record``         死亡记录
 ``infectious_report``    传染病报告卡 filed by a doctor (disease, ICD-10, 病例分类, dates, reporter, audit, 订正)
 ======================= ========================================================================================
+
+检查检验互认 (read by the 省平台互认 upload feeds ``mutual_*``, with ``registration``, ``lab_report``/``lab_result``
+and ``exam_report``/``exam_report_item`` above; HIS codes mapped by ``include/mappings/mutual_*.yaml``):
+
+======================= ========================================================================================
+``appointment``          预约: 门诊号源 (``clinic``), 检查 (``exam``) or 检验 (``lab``) appointment of a patient, with
+                         its HIS item (检查项目 / 检验组合), date and time slot, channel, status booked / cancelled /
+                         attended / missed, booking and cancel times; ``reg_id`` once a clinic booking is taken
+======================= ========================================================================================
 """
 
 from __future__ import annotations
@@ -1224,6 +1233,31 @@ infectious_report = Table(
     Column("updated_at", DateTime, nullable=False),
     Index("ix_infectious_report_updated", "updated_at"),
     comment="传染病报告卡",
+)
+
+# ---------------------------------------------------------------------------------------------- 互认
+
+appointment = Table(
+    "appointment",
+    metadata,
+    Column("appt_id", String(24), primary_key=True),
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("appt_type", String(10), nullable=False),  # clinic 门诊号源 / exam 检查 / lab 检验
+    Column("dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),  # 门诊科室 or 医技科室
+    Column("doctor_code", String(20), ForeignKey("staff.staff_code")),  # clinic only (普通号 may have none)
+    Column("item_code", String(20)),  # exam: exam_report_item.item_code (CT0101 …); lab: lab_report.panel_code
+    Column("item_name", String(100)),
+    Column("appt_date", Date, nullable=False),
+    Column("start_time", DateTime, nullable=False),  # 预约时段 start and end (local wall-clock)
+    Column("end_time", DateTime, nullable=False),
+    Column("channel", String(10), nullable=False),  # window 窗口 / kiosk 自助机 / wechat 微信 / phone 电话 / clinic 诊间
+    Column("status", String(10), nullable=False),  # booked / cancelled / attended / missed
+    Column("booked_at", DateTime, nullable=False),
+    Column("cancel_time", DateTime),
+    Column("reg_id", String(20), ForeignKey("registration.reg_id")),  # the registration a clinic booking became
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_appointment_updated_at", "updated_at"),
+    comment="预约",
 )
 
 

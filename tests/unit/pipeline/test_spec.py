@@ -19,6 +19,7 @@ from hisbridge.platforms.hsa.feeds import HsaFeedOptions
 FEEDS = all_feed_ids()
 HSA_FEEDS = [f for f in FEEDS if f.startswith("hsa_")]
 CDC_FEEDS = [f for f in FEEDS if f.startswith("cdc_")]
+MUTUAL_FEEDS = [f for f in FEEDS if f.startswith("mutual_")]
 #: the data window each CDC timeliness group runs on (one DAG per group; platforms.md §1.3)
 CDC_WINDOWS = {
     Timeliness.REALTIME: r"continuous|\d+m",
@@ -34,7 +35,20 @@ def test_every_traceability_feed_is_declared() -> None:
 
 
 def test_every_feed_belongs_to_a_known_platform() -> None:
-    assert set(FEEDS) == set(HSA_FEEDS) | set(CDC_FEEDS)
+    assert set(FEEDS) == set(HSA_FEEDS) | set(CDC_FEEDS) | set(MUTUAL_FEEDS)
+    assert {load_feed_spec(f).platform for f in MUTUAL_FEEDS} == {"mutual"}
+
+
+@pytest.mark.parametrize("feed", MUTUAL_FEEDS)
+def test_mutual_feed_fills_every_required_field_of_its_upload(feed) -> None:
+    from hisbridge.platforms.mutual.sender import check_feed
+
+    op = check_feed(load_feed_spec(feed))  # raises naming an unmapped required field, a missing parent …
+    assert op.kind == "upload" and feed == f"mutual_{_snake(op.data_type)}"
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 @pytest.mark.parametrize("feed", HSA_FEEDS)
