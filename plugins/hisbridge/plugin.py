@@ -43,12 +43,21 @@ def _gateway_app():
     return create_gateway_app(gateway_from_airflow)
 
 
+def _mutual_app():
+    # Workstations authenticate with their own tokens, the 互认 page with signed tickets; built on first use.
+    from hisbridge.platforms.mutual.service.wiring import app_from_airflow
+
+    return app_from_airflow()
+
+
 class HisbridgePlugin(AirflowPlugin):
     name = "hisbridge"
     fastapi_apps = [
         {"app": _app(), "url_prefix": "/hisbridge", "name": "hisbridge 投递台账"},
         # small sites: the 医保 real-time gateway in Airflow's API server (production: `gateway serve`, own workers)
         {"app": _gateway_app(), "url_prefix": "/hsa-gateway", "name": "医保实时网关"},
+        # 检查检验互认: reminders for the workstations and the 互认 page (production: `mutual serve`, own workers)
+        {"app": _mutual_app(), "url_prefix": "/mutual", "name": "检查检验互认工作站服务"},
     ]
     external_views = [{"name": "投递台账", "href": "/hisbridge/ledger/", "destination": "nav",
                        "category": "hisbridge", "url_route": "hisbridge-ledger"}]

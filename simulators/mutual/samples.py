@@ -125,7 +125,7 @@ class Exam:
 
 _I = Indicator
 LIS_PANELS: dict[str, Panel] = {p.code: p for p in (
-    Panel("JY0001", "血常规", "全血", "临床血液", (
+    Panel("L0001", "血常规", "全血", "临床血液", (
         _I("WBC", "白细胞计数", "×10^9/L", 3.5, 9.5, 2, "6690-2"),
         _I("RBC", "红细胞计数", "×10^12/L", 4.3, 5.8, 2, "789-8"),
         _I("HGB", "血红蛋白", "g/L", 130, 175, 0, "718-7"),
@@ -133,7 +133,7 @@ LIS_PANELS: dict[str, Panel] = {p.code: p for p in (
         _I("NEUT%", "中性粒细胞百分比", "%", 40, 75, 1, "770-8"),
         _I("LYMPH%", "淋巴细胞百分比", "%", 20, 50, 1, "736-9"),
     )),
-    Panel("JY0002", "肝功能", "血清", "临床生化", (
+    Panel("L0002", "肝功能", "血清", "临床生化", (
         _I("ALT", "丙氨酸氨基转移酶", "U/L", 9, 50, 0, "1742-6"),
         _I("AST", "天门冬氨酸氨基转移酶", "U/L", 15, 40, 0, "1920-8"),
         _I("TBIL", "总胆红素", "μmol/L", 0, 23, 1, "1975-2"),
@@ -141,68 +141,68 @@ LIS_PANELS: dict[str, Panel] = {p.code: p for p in (
         _I("ALB", "白蛋白", "g/L", 40, 55, 1, "1751-7"),
         _I("GGT", "γ-谷氨酰转移酶", "U/L", 10, 60, 0, "2324-2"),
     )),
-    Panel("JY0003", "肾功能", "血清", "临床生化", (
+    Panel("L0003", "肾功能", "血清", "临床生化", (
         _I("UREA", "尿素", "mmol/L", 3.1, 8.0, 2, "3091-6"),
         _I("CREA", "肌酐", "μmol/L", 57, 111, 0, "2160-0"),
         _I("UA", "尿酸", "μmol/L", 208, 428, 0, "3084-1"),
         _I("CYSC", "胱抑素C", "mg/L", 0.59, 1.03, 2, "33863-2"),
     )),
-    Panel("JY0004", "凝血四项", "血浆(枸橼酸钠抗凝)", "临床血液", (
+    Panel("L0004", "凝血四项", "血浆(枸橼酸钠抗凝)", "临床血液", (
         _I("PT", "凝血酶原时间", "s", 9.4, 12.5, 1, "5902-2"),
         _I("INR", "国际标准化比值", "", 0.8, 1.2, 2, "6301-6"),
         _I("APTT", "活化部分凝血活酶时间", "s", 25.1, 36.5, 1, "3173-2"),
         _I("FIB", "纤维蛋白原", "g/L", 2.0, 4.0, 2, "3255-7"),
     )),
-    Panel("JY0005", "血脂四项", "血清", "临床生化", (
+    Panel("L0019", "血脂四项", "血清", "临床生化", (
         _I("TC", "总胆固醇", "mmol/L", 0, 5.2, 2, "2093-3"),
         _I("TG", "甘油三酯", "mmol/L", 0, 1.7, 2, "2571-8"),
         _I("HDL-C", "高密度脂蛋白胆固醇", "mmol/L", 1.04, 2.0, 2, "2085-9"),
         _I("LDL-C", "低密度脂蛋白胆固醇", "mmol/L", 0, 3.4, 2, "13457-7"),
     )),
-    Panel("JY0006", "糖化血红蛋白", "全血", "临床生化", (
+    Panel("L0018", "糖化血红蛋白", "全血", "临床生化", (
         _I("HBA1C", "糖化血红蛋白", "%", 4.0, 6.0, 1, "4548-4"),
     )),
-    Panel("JY0007", "电解质", "血清", "临床生化", (
+    Panel("L0021", "电解质", "血清", "临床生化", (
         _I("K", "钾", "mmol/L", 3.5, 5.3, 2, "2823-3"),
         _I("NA", "钠", "mmol/L", 137, 147, 1, "2951-2"),
         _I("CL", "氯", "mmol/L", 99, 110, 1, "2075-0"),
         _I("CA", "钙", "mmol/L", 2.11, 2.52, 2, "17861-6"),
     )),
-    Panel("JY0008", "C反应蛋白", "血清", "临床免疫", (
+    Panel("L0005", "C反应蛋白", "血清", "临床免疫", (
         _I("CRP", "C反应蛋白", "mg/L", 0, 10, 1, "1988-5"),
     )),
-    Panel("JY0009", "尿常规", "尿液", "临床体液", (
+    Panel("L0006", "尿常规", "尿液", "临床体液", (
         _I("U-PRO", "尿蛋白", normal_text="阴性", loinc="20454-5"),
         _I("U-GLU", "尿葡萄糖", normal_text="阴性", loinc="25428-4"),
         _I("U-PH", "酸碱度", "", 5.0, 8.0, 1, "2756-5"),
         _I("U-SG", "比重", "", 1.003, 1.030, 3, "2965-2"),
     )),
-    Panel("JY0010", "痰培养+药敏", "痰液", "临床微生物", microbe=True),
+    Panel("L0020", "痰培养+药敏", "痰液", "临床微生物", microbe=True),
 )}  # fmt: skip
 
 PACS_EXAMS: dict[str, Exam] = {e.code: e for e in (
-    Exam("JC0001", "胸部CT平扫", "CT", "CT", "胸部", "平扫",
+    Exam("E0001", "胸部CT平扫", "CT", "CT", "胸部", "平扫",
          ("双肺纹理清晰，肺实质内未见明确异常密度影。气管及主支气管通畅。纵隔内未见肿大淋巴结。心影大小形态未见异常。"
           "双侧胸腔未见积液。", "胸部CT平扫未见明显异常。"),
          (("右肺上叶尖段见一磨玻璃密度结节，直径约6mm，边界清楚。余肺未见明显异常。", "右肺上叶磨玻璃结节，建议12个月后复查。"),
           ("双肺下叶见斑片状高密度影，边缘模糊，支气管血管束增粗。", "双肺下叶炎症，请结合临床。"))),
-    Exam("JC0002", "头颅CT平扫", "CT", "CT", "头颅", "平扫",
+    Exam("E0002", "头颅CT平扫", "CT", "CT", "头颅", "平扫",
          ("脑实质内未见异常密度影，脑室系统未见扩张，中线结构居中，颅骨未见骨折。", "头颅CT平扫未见明显异常。"),
          (("左侧基底节区见小片状低密度影，边界清楚，约5mm。", "左侧基底节区腔隙性脑梗死。"),)),
-    Exam("JC0003", "腹部彩超(肝胆胰脾)", "US", "超声", "腹部", "彩色多普勒",
+    Exam("E0010", "腹部彩超(肝胆胰脾)", "US", "超声", "腹部", "彩色多普勒",
          ("肝脏大小形态正常，包膜光滑，实质回声均匀。胆囊大小正常，壁光滑，腔内未见异常回声。胰腺、脾脏未见明显异常。",
           "肝胆胰脾未见明显异常。"),
          (("肝脏实质回声细密增强，后方回声衰减。胆囊内见一强回声团，约8mm，后伴声影，随体位移动。", "脂肪肝；胆囊结石。"),)),
-    Exam("JC0004", "胸部正位片", "DR", "数字X线摄影", "胸部", "正位",
+    Exam("E0020", "胸部正位片", "DR", "数字X线摄影", "胸部", "正位",
          ("双肺纹理清晰，未见实变影。心影不大。双膈面光整，肋膈角锐利。", "心肺膈未见明显异常。"),
          (("右下肺野见斑片状模糊影。", "右下肺炎症可能，建议治疗后复查。"),)),
-    Exam("JC0005", "颈部血管彩超", "US", "超声", "颈部", "彩色多普勒",
+    Exam("E0012", "颈部血管彩超", "US", "超声", "颈部", "彩色多普勒",
          ("双侧颈动脉内中膜不厚，管腔内未见斑块，血流通畅。", "双侧颈动脉未见明显异常。"),
          (("左侧颈总动脉分叉处见低回声斑块，大小约10mm×2mm。", "左侧颈动脉斑块形成。"),)),
-    Exam("JC0006", "腰椎MRI平扫", "MR", "磁共振", "腰椎", "平扫",
+    Exam("E0031", "腰椎MRI平扫", "MR", "磁共振", "腰椎", "平扫",
          ("腰椎生理曲度存在，各椎体信号未见异常，椎间盘未见突出，椎管未见狭窄。", "腰椎MRI平扫未见明显异常。"),
          (("L4/5椎间盘向后突出，硬膜囊受压。", "L4/5椎间盘突出。"),)),
-    Exam("JC0007", "心脏彩超", "US", "超声", "心脏", "彩色多普勒",
+    Exam("E0013", "心脏彩超", "US", "超声", "心脏", "彩色多普勒",
          ("各房室大小正常，室壁厚度及运动正常，瓣膜形态及启闭未见异常。LVEF 62%。", "心脏结构及功能未见明显异常。"),
          (("左心房增大，二尖瓣少量反流。LVEF 58%。", "左心房增大；二尖瓣轻度反流。"),)),
 )}  # fmt: skip
@@ -316,7 +316,7 @@ def foreign_reports(persons: Sequence[Person | tuple[str, str, str]], *, now: da
         n = per_person if per_person is not None else rng.randint(4, 7)
         if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= 100:
             raise ValueError(f"perPerson应为0–100的整数，收到{n!r}")
-        plan = ["JY0001", "JC0001"] + [rng.choice(catalogue) for _ in range(max(0, n - 2))]
+        plan = ["L0001", "E0001"] + [rng.choice(catalogue) for _ in range(max(0, n - 2))]
         for k, code in enumerate(plan[:n]):
             days_ago = rng.uniform(1, 30) if k < 2 else rng.uniform(1, 150)
             mark = "1" if k < 2 or rng.random() >= 0.1 else "0"
@@ -346,14 +346,14 @@ ROWS: dict[str, dict[str, Any]] = {
         "TestReportNo": "JY202506140001", "TestReportDate": "2025-06-14 10:00:00",
         "TestReportDepartCode": "1201", "TestReportDepartName": "检验科", "TestProjCategoryCode": "01",
         "TestProjCategoryName": "临床血液", "ReportClinialDiag": "上呼吸道感染", "MicrobeTestMark": "0",
-        "DataCode": "JY0001", "DataName": "血常规", "MtuRecMark": "1", "MtuRecLimitMark": "1",
+        "DataCode": "L0001", "DataName": "血常规", "MtuRecMark": "1", "MtuRecLimitMark": "1",
         "BusinessGenerTime": "2025-06-14 10:00:00", **_US,
     },
     "uploadLabIndicator": {
         "BusinessNo": "LI0001", **_CHILD, "ExamItemCode": "WBC", "ExamItemName": "白细胞计数",
         "TestProjCodeExp": "H-WBC", "TestProjNameExp": "白细胞", "TestIndexResult": "12.60",
         "TestIndexUnit": "×10^9/L", "NormalRefLimit": "3.50-9.50", "AnomalyCode": "H", "AnomalyName": "偏高",
-        "CriticalSign": "0", "LoincCode": "6690-2", "DataCode": "JY0001", "DataName": "血常规", "MtuRecMark": "1",
+        "CriticalSign": "0", "LoincCode": "6690-2", "DataCode": "L0001", "DataName": "血常规", "MtuRecMark": "1",
     },
     "uploadMicrobeBacteria": {
         "BusinessNo": "MB0001", **_CHILD, "BacteriaId": "KPN", "BacteriaName": "肺炎克雷伯菌",
@@ -368,7 +368,7 @@ ROWS: dict[str, dict[str, Any]] = {
         "BusinessNo": "ER0001", **_PATIENT, "DiagTypeCode": "1", "DiagNo": "GH20250614001", "PatNo": "MZ0001",
         "OrderRecFormNo": "SQ20250614002", "ApplyTime": "2025-06-14 08:35:00", "CheckApplyDepartNo": "0301",
         "CheckApplyDepartName": "呼吸内科门诊", "ApplDoctNo": "D001", "ApplDoctName": "医生乙",
-        "CheckRecNo": "CT20250614001", "CheckTypeCode": "CT", "CheckTypeName": "CT", "CheckProjCode": "JC0001",
+        "CheckRecNo": "CT20250614001", "CheckTypeCode": "CT", "CheckTypeName": "CT", "CheckProjCode": "E0001",
         "CheckProjName": "胸部CT平扫", "CheckProjCodeExp": "CT-XB-01", "CheckProjNameExp": "胸部CT平扫(64排)",
         "CheckPartName": "胸部", "CheckMethodName": "平扫",
         "CheckResObj": "右肺上叶尖段见一磨玻璃密度结节，直径约6mm。", "CheckResSub": "右肺上叶磨玻璃结节，建议随访。",
@@ -376,13 +376,13 @@ ROWS: dict[str, dict[str, Any]] = {
         "AuditDoctNo": "R002", "AuditDoctName": "医生己", "CheckAuditTime": "2025-06-14 11:20:00",
         "ReportDoctNo": "R003", "ReportDoctName": "医生庚", "CheckReportNo": "JC202506140001",
         "CheckReportDate": "2025-06-14 11:30:00", "CheckReportDepartCode": "1301",
-        "CheckReportDepartName": "放射科", "DataCode": "JC0001", "DataName": "胸部CT平扫", "MtuRecMark": "1",
+        "CheckReportDepartName": "放射科", "DataCode": "E0001", "DataName": "胸部CT平扫", "MtuRecMark": "1",
         "MtuRecLimitMark": "1", "BusinessGenerTime": "2025-06-14 11:30:00", **_US,
     },
     "uploadAppointment": {
         "BusinessNo": "AP0001", "PatientId": "P001", "PatientName": "测试甲", "IdCardTypeCode": "01",
         "IdCardValue": "360102199001010011", "AppointType": "2", "DeptCode": "1301", "DeptName": "放射科",
-        "DoctNo": "R003", "DoctName": "医生庚", "ItemCode": "JC0001", "ItemName": "胸部CT平扫",
+        "DoctNo": "R003", "DoctName": "医生庚", "ItemCode": "E0001", "ItemName": "胸部CT平扫",
         "AppointDate": "2025-06-16", "AppointStartTime": "2025-06-16 09:00:00",
         "AppointEndTime": "2025-06-16 09:30:00", "AppointChannel": "5", "AppointStatus": "1",
         "AppointTime": "2025-06-14 08:36:00", **_US,
@@ -398,7 +398,7 @@ ROWS: dict[str, dict[str, Any]] = {
 #: the report the sample records point at: seed it with :data:`SAMPLE_REPORT` first when that matters
 SAMPLE_REPORT_ID = "LIS-360000001-JY20250601000123"
 SAMPLE_REPORT: dict[str, Any] = {
-    "reportId": SAMPLE_REPORT_ID, "itemType": "LIS", "itemCode": "JY0001", "itemName": "血常规",
+    "reportId": SAMPLE_REPORT_ID, "itemType": "LIS", "itemCode": "L0001", "itemName": "血常规",
     "reportOrgCode": "360000001", "reportOrgName": "江西省人民医院", "reportNo": "JY20250601000123",
     "reportTime": "2025-06-01 09:30:00", "idCardTypeCode": "01", "idCardValue": "360102199001010011",
     "patientName": "测试甲", "specimenName": "全血", "diagName": "上呼吸道感染",
@@ -410,7 +410,7 @@ SAMPLE_REPORT: dict[str, Any] = {
     ],
 }  # fmt: skip
 
-_VISIT = {"patientId": "P001", "GHId": "GH20250614001", "itemType": "LIS", "itemCode": "JY0001"}
+_VISIT = {"patientId": "P001", "GHId": "GH20250614001", "itemType": "LIS", "itemCode": "L0001"}
 _REPORT = {"reportOrgCode": "360000001", "reportOrgName": "江西省人民医院", "reportNo": "JY20250601000123",
            "reportName": "血常规", "reportTime": "2025-06-01 09:30:00"}  # fmt: skip
 

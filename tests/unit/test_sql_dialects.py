@@ -19,6 +19,8 @@ from sqlglot import ErrorLevel, exp
 from hisbridge import SQL_DIR
 
 SQL_FILES = sorted(SQL_DIR.glob("*.sql"))
+#: SQL of the served APIs (one folder per service): one portable SELECT each, bound to the request's parameters
+API_SQL_FILES = sorted(SQL_DIR.glob("mutual/*.sql"))
 FEED_FILES = [p for p in SQL_FILES if p.name.startswith("hsa_trace_")]
 
 
@@ -34,10 +36,11 @@ def _code(sql: str) -> str:
 
 def test_there_are_sql_files_to_check() -> None:
     assert len(FEED_FILES) == 6
+    assert [p.name for p in API_SQL_FILES] == ["patient.sql"]
 
 
 @pytest.mark.parametrize("dialect", ["oracle", "postgres"])
-@pytest.mark.parametrize("path", SQL_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SQL_FILES + API_SQL_FILES, ids=lambda p: p.name)
 def test_sql_parses_as_one_select(path: Path, dialect: str) -> None:
     statements = [s for s in sqlglot.parse(_sql(path), read=dialect, error_level=ErrorLevel.RAISE) if s]
     assert len(statements) == 1
@@ -45,7 +48,7 @@ def test_sql_parses_as_one_select(path: Path, dialect: str) -> None:
     assert isinstance(tree, exp.Select)
 
 
-@pytest.mark.parametrize("path", SQL_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SQL_FILES + API_SQL_FILES, ids=lambda p: p.name)
 def test_sql_uses_no_vendor_specific_constructs(path: Path) -> None:
     tree = sqlglot.parse_one(_sql(path), read="postgres", error_level=ErrorLevel.RAISE)
     vendor = (exp.Limit, exp.Fetch, exp.ILike, exp.GroupConcat, exp.ArrayAgg, exp.TryCast)

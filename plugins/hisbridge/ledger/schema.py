@@ -14,6 +14,8 @@
 ``platform_session`` a platform's sign-in shared by every task and process (one per principal and day).
 ``api_token``        callers of a served API (the 医保 gateway …): the hash of each token, never the token.
 ``feed_lease``       one run at a time per correction scope on databases without advisory locks (SQLite).
+``recognition_decision`` the 检查检验互认 page's state per (visit, other hospital's report): the report as the
+                     platform listed it, when it was viewed, quoted, and the doctor's current decision.
 
 The schema is managed by Alembic (``ledger/migrations``; ``python -m hisbridge ledger upgrade``). This module is
 the current shape; a change to it comes with a migration. See
@@ -216,4 +218,32 @@ feed_lease = Table(
     Column("scope", String(100), primary_key=True),
     Column("holder", String(300), nullable=False),
     Column("expires_at", Float, nullable=False),  # unix seconds: no time-zone ambiguity across databases
+)
+
+# The 互认 page's memory (workstation service): one row per (visit, report of another hospital) the page listed.
+# The platform keeps the decisions' records; this table lets the page show the current decision without asking the
+# platform, and gives a decision the report's summary exactly as the doctor saw it.
+recognition_decision = Table(
+    "recognition_decision",
+    metadata,
+    Column("id", _id, primary_key=True, autoincrement=True),
+    Column("visit_id", String(64), nullable=False),  # the HIS visit (GHId: 挂号 or admission id)
+    Column("report_id", String(100), nullable=False),  # the platform's reportId
+    Column("patient_id", String(64), nullable=False),
+    Column("item_type", String(8), nullable=False),  # LIS | PACS
+    Column("summary", Text, nullable=False),  # the report summary as listed (JSON, no personal data)
+    # none | recognised (互认) | not_recognised (不互认) | revoked (不互认 withdrawn)
+    Column("decision", String(16), nullable=False),
+    Column("reason_code", String(8)),
+    Column("reason_name", String(100)),
+    Column("diag_name", String(100)),
+    Column("doctor_id", String(64)),
+    Column("record_guid", String(64)),  # the GUID of the last decision's record (mrId / reviewId)
+    Column("outbox_id", _id),  # the call_journal entry that carries that record to the platform
+    Column("listed_at", DateTime(timezone=True), nullable=False),
+    Column("viewed_at", DateTime(timezone=True)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("quoted_at", DateTime(timezone=True)),
+    Column("quote_id", String(64)),
+    UniqueConstraint("visit_id", "report_id", name="uq_recognition_decision_visit_report"),
 )

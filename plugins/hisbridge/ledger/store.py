@@ -672,6 +672,40 @@ class Ledger:
         j = s.call_journal
         return self._rows(j, j.c.id.desc(), limit, platform=platform, business_ref=business_ref)
 
+    # -- the 检查检验互认 page's state ------------------------------------------------------------------------
+    def remember_listed_reports(self, visit_id: str, patient_id: str,
+                                reports: Sequence[tuple[str, str, str]]) -> None:
+        """Keep the reports a page listed for ``visit_id`` — ``(report_id, item_type, summary JSON)`` — with their
+        current summary; a decision already taken stays."""
+        if not reports:
+            return
+        t = s.recognition_decision
+        now = self.clock()
+        rows = [{"visit_id": visit_id, "report_id": rid, "patient_id": patient_id, "item_type": kind,
+                 "summary": summary, "decision": "none", "listed_at": now} for rid, kind, summary in reports]
+        stmt = self._insert(t)
+        stmt = stmt.on_conflict_do_update(index_elements=[t.c.visit_id, t.c.report_id], set_={
+            "summary": stmt.excluded.summary, "item_type": stmt.excluded.item_type,
+            "listed_at": stmt.excluded.listed_at})
+        with self.engine.begin() as conn:
+            conn.execute(stmt, rows)
+
+    def recognition_decisions(self, visit_id: str, report_ids: Sequence[str] | None = None) -> dict[str, dict]:
+        """The page's rows of ``visit_id`` (all, or those of ``report_ids``) by report id."""
+        t = s.recognition_decision
+        q = select(t).where(t.c.visit_id == visit_id)
+        if report_ids is not None:
+            q = q.where(t.c.report_id.in_(list(report_ids)))
+        with self.engine.connect() as conn:
+            return {r.report_id: dict(r._mapping) for r in conn.execute(q)}
+
+    def update_recognition_decision(self, visit_id: str, report_id: str, **values: Any) -> bool:
+        """Set columns of one listed report (decision, reason, viewed_at …); ``False`` when it was never listed."""
+        t = s.recognition_decision
+        with self.engine.begin() as conn:
+            return conn.execute(update(t).where(t.c.visit_id == visit_id, t.c.report_id == report_id)
+                                .values(**values)).rowcount == 1
+
     # -- internals -----------------------------------------------------------------------------------------
     def _rows(self, table, order, limit: int, **equal: str | None) -> list[dict]:
         """Rows of ``table`` whose columns equal the given values (``None``: any), in ``order``."""

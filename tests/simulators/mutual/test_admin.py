@@ -98,7 +98,7 @@ def test_generate_route_seeds_sample_reports_for_persons(client: Client) -> None
     answer = client.admin_post("reports/generate", body)
     assert answer["data"]["added"] == 6
     reports = client.admin("reports", idCardValue=PERSON[1])
-    assert len(reports) == 3 and {r["itemCode"] for r in reports} >= {"JY0001", "JC0001"}
+    assert len(reports) == 3 and {r["itemCode"] for r in reports} >= {"L0001", "E0001"}
     assert all(r["reportTime"] < "2025-06-15 10:00:00" for r in reports)  # before the simulator's clock
     assert client.admin_post("reports/generate", {"persons": []}, status=400)["code"] == "A0400"
     assert client.admin_post("reports/generate", {"persons": [{"idCardValue": "1"}]}, status=400)["code"] == "A0400"

@@ -13,7 +13,7 @@ from tests.simulators.mutual._support import PERSON, Client
 US, OTHER = "360102001", "360000009"
 
 
-def _report(rid: str, *, org: str = "360000001", code: str = "JY0001", at: str = "2025-06-10 09:00:00",
+def _report(rid: str, *, org: str = "360000001", code: str = "L0001", at: str = "2025-06-10 09:00:00",
             item_type: str = "LIS", person: tuple[str, str, str] = PERSON, **extra: Any) -> dict[str, Any]:  # fmt: skip
     return {"reportId": rid, "itemType": item_type, "itemCode": code, "itemName": f"项目{code}",
             "reportOrgCode": org, "reportOrgName": f"医院{org}", "reportNo": f"NO-{rid}", "reportTime": at,
@@ -37,7 +37,7 @@ def test_reports_of_the_same_person_from_other_orgs(sim: MutualSimulatorServer, 
 def test_summary_fields_of_a_reminder(sim: MutualSimulatorServer, client: Client, seeded_report: str) -> None:
     (found,) = client.reminders(US)
     assert found == {
-        "reportId": seeded_report, "itemType": "LIS", "itemCode": "JY0001", "itemName": "血常规",
+        "reportId": seeded_report, "itemType": "LIS", "itemCode": "L0001", "itemName": "血常规",
         "reportOrgCode": "360000001", "reportOrgName": "江西省人民医院", "reportNo": "JY20250601000123",
         "reportName": "血常规", "reportTime": "2025-06-01 09:30:00", "resultSummary": "白细胞计数 11.20 ×10^9/L↑",
         "abnormal": True, "mtuRecMark": "1", "mtuRecLimitMark": "1",
@@ -67,16 +67,16 @@ def test_newest_first(sim: MutualSimulatorServer, client: Client) -> None:
 
 
 def test_order_reminder_only_lists_the_items_being_ordered(sim: MutualSimulatorServer, client: Client) -> None:
-    sim.state.add_reports([_report("CBC", code="JY0001"), _report("LIVER", code="JY0002"),
-                           _report("CT", code="JC0001", item_type="PACS")])  # fmt: skip
-    assert _ids(client.reminders(US, search_type=2, dataCodes=["JY0002", "JC0001"])) == ["LIVER", "CT"]
+    sim.state.add_reports([_report("CBC", code="L0001"), _report("LIVER", code="L0002"),
+                           _report("CT", code="E0001", item_type="PACS")])  # fmt: skip
+    assert _ids(client.reminders(US, search_type=2, dataCodes=["L0002", "E0001"])) == ["LIVER", "CT"]
     assert _ids(client.reminders(US, search_type=2, dataCodes=["JY0099"])) == []
     # dataCodes are ignored by the visit reminder
     assert len(client.reminders(US, search_type=1, dataCodes=["JY0099"])) == 3
 
 
 def test_item_type_narrows(sim: MutualSimulatorServer, client: Client) -> None:
-    sim.state.add_reports([_report("LAB"), _report("CT", code="JC0001", item_type="PACS")])
+    sim.state.add_reports([_report("LAB"), _report("CT", code="E0001", item_type="PACS")])
     assert _ids(client.reminders(US, itemType="PACS")) == ["CT"]
     assert _ids(client.reminders(US, itemType="LIS")) == ["LAB"]
     assert len(client.reminders(US, itemType="")) == 2
@@ -93,8 +93,8 @@ def test_our_uploads_become_reports_for_other_callers(client: Client) -> None:
     assert lab["reportId"] == "LIS-360102001-LR0001" and lab["reportNo"] == "JY202506140001"
     assert (lab["reportOrgCode"], lab["reportOrgName"], lab["reportTime"]) == (US, "南昌市第一医院",
                                                                                "2025-06-14 10:00:00")  # fmt: skip
-    assert (lab["itemCode"], lab["abnormal"], lab["resultSummary"]) == ("JY0001", True, "白细胞计数 12.60 ×10^9/L↑")
-    assert exam["reportId"] == "PACS-360102001-ER0001" and exam["itemCode"] == "JC0001"
+    assert (lab["itemCode"], lab["abnormal"], lab["resultSummary"]) == ("L0001", True, "白细胞计数 12.60 ×10^9/L↑")
+    assert exam["reportId"] == "PACS-360102001-ER0001" and exam["itemCode"] == "E0001"
     assert exam["abnormal"] is True and exam["resultSummary"] == "右肺上叶磨玻璃结节，建议随访。"
 
 
@@ -153,7 +153,7 @@ def test_get_report_of_a_seeded_report(client: Client, seeded_report: str) -> No
 
 
 def test_get_report_of_an_uploaded_lab_report_with_microbiology(client: Client) -> None:
-    client.upload("uploadLabReport", row("uploadLabReport", MicrobeTestMark="1", DataCode="JY0010",
+    client.upload("uploadLabReport", row("uploadLabReport", MicrobeTestMark="1", DataCode="L0020",
                                          DataName="痰培养+药敏", SpecimenName="痰液"))  # fmt: skip
     client.upload("uploadMicrobeBacteria", row("uploadMicrobeBacteria"))
     client.upload("uploadMicrobeSuscept", row("uploadMicrobeSuscept"),

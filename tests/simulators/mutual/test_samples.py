@@ -33,7 +33,7 @@ def test_reports_are_before_the_clock_recent_ones_first() -> None:
     for person_reports in (samples.foreign_reports([p], now=NOW, seed=s) for p in PERSONS for s in range(5)):
         times = [datetime.strptime(r["reportTime"], "%Y-%m-%d %H:%M:%S") for r in person_reports]
         assert all(NOW - timedelta(days=151) <= t <= NOW for t in times)
-        assert [r["itemCode"] for r in person_reports[:2]] == ["JY0001", "JC0001"]
+        assert [r["itemCode"] for r in person_reports[:2]] == ["L0001", "E0001"]
         assert all(NOW - t <= timedelta(days=31) for t in times[:2])
         assert all(r["mtuRecMark"] == "1" for r in person_reports[:2])
         assert all(r["reportOrgCode"] in {o.code for o in samples.ORGS} for r in person_reports)
@@ -41,7 +41,7 @@ def test_reports_are_before_the_clock_recent_ones_first() -> None:
 
 def test_reports_look_real() -> None:
     generated = samples.foreign_reports(PERSONS, now=NOW, seed=11, per_person=30)
-    cbc = next(r for r in generated if r["itemCode"] == "JY0001")
+    cbc = next(r for r in generated if r["itemCode"] == "L0001")
     assert [i["itemCode"] for i in cbc["items"]] == ["WBC", "RBC", "HGB", "PLT", "NEUT%", "LYMPH%"]
     assert cbc["items"][0]["unit"] == "×10^9/L" and cbc["items"][0]["refRange"] == "3.50-9.50"
     for r in generated:
@@ -53,9 +53,9 @@ def test_reports_look_real() -> None:
             elif i["abnormalFlag"] == "N" and "-" in i["refRange"]:
                 low, high = (float(x) for x in i["refRange"].split("-"))
                 assert low <= float(i["result"]) <= high, i
-    ct = next(r for r in generated if r["itemCode"] == "JC0001")
+    ct = next(r for r in generated if r["itemCode"] == "E0001")
     assert ct["itemType"] == "PACS" and ct["findings"] and ct["conclusion"]
-    cultures = [r for r in generated if r["itemCode"] == "JY0010"]
+    cultures = [r for r in generated if r["itemCode"] == "L0020"]
     assert cultures and all(r["bacteria"] for r in cultures)
     found = [r for r in cultures if r["bacteria"][0]["testResult"] == "检出"]
     assert all(r["susceptibility"] for r in found)
@@ -69,7 +69,7 @@ def test_orgs_and_catalogue_codes() -> None:
     assert len(codes) == len(set(codes)) and all(len(c) == 9 and c[:4] in ("3600", "3601") for c in codes)
     assert {"江西省人民医院", "南昌大学第一附属医院", "南昌大学第二附属医院", "江西省儿童医院",
             "南昌市洪都中医院"} <= set(samples.ORG_NAMES.values())  # fmt: skip
-    assert all(c.startswith("JY") for c in samples.LIS_PANELS) and all(c.startswith("JC") for c in samples.PACS_EXAMS)
+    assert all(c.startswith("L") for c in samples.LIS_PANELS) and all(c.startswith("E") for c in samples.PACS_EXAMS)
     for panel in samples.LIS_PANELS.values():
         assert len({i.code for i in panel.indicators}) == len(panel.indicators)
 

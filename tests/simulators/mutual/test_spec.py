@@ -100,7 +100,7 @@ def test_rules_run_only_on_well_formed_bodies() -> None:
     body["searchType"] = 2
     assert [(p.kind, p.field) for p in spec.check(spec.QUERY_REMINDERS, body)] == [
         ("RULE", "idCardValue"), ("RULE", "dataCodes")]  # fmt: skip
-    body["idCardValue"], body["dataCodes"] = "360102199001010011", ["JY0001"]
+    body["idCardValue"], body["dataCodes"] = "360102199001010011", ["L0001"]
     assert spec.check(spec.QUERY_REMINDERS, body) == []
 
 
