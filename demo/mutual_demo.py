@@ -68,3 +68,99 @@ def check_mutual_cases(ledger, edge, sim_state) -> list[dict]:
         out.append({"feed": f"simulator:{data_type}", "case": label, "key": key, "expected": expected,
                     "actual": actual})
     return out
+
+
+def demo_page_settings() -> tuple[str, float]:
+    """The demo's page-ticket secret and lifetime: those of the connection ``mutual_workstation`` in
+    ``airflow_settings.yaml`` (what ``make airflow`` gives the Airflow API server), so a link printed by the
+    demo opens there."""
+    import yaml
+
+    from hisbridge import PROJECT_DIR
+
+    settings = yaml.safe_load((PROJECT_DIR / "airflow_settings.yaml").read_text(encoding="utf-8"))
+    conn = next(c for c in settings["airflow"]["connections"] if c["conn_id"] == "mutual_workstation")
+    return conn["conn_password"], float((conn.get("conn_extra") or {}).get("ticket_ttl_s", 600))
+
+
+def workstation_step(sim, his: Engine, ledger, visits, echo) -> dict:
+    """What a doctor's workstation does at a demo visit, through the workstation service's HTTP API (in-process):
+    接诊提醒, 开单提醒 for a 血常规 and a 胸部CT, and the 互认 page's link for the Airflow API server."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from demo.his.schema import registration
+    from hisbridge.platforms.hsa.gateway.tokens import new_token, token_hash
+    from hisbridge.platforms.mutual.client import MutualClient
+    from hisbridge.platforms.mutual.service import tickets
+    from hisbridge.platforms.mutual.service.app import create_workstation_app
+    from hisbridge.platforms.mutual.service.identity import PatientDirectory
+    from hisbridge.platforms.mutual.service.items import load_item_map
+    from hisbridge.platforms.mutual.service.service import WorkstationService
+    from hisbridge.platforms.mutual.service.settings import WorkstationSettings
+    from hisbridge.platforms.mutual.settings import MutualSettings
+
+    secret, ttl_s = demo_page_settings()
+    items = load_item_map()
+    service = WorkstationService(
+        ledger=ledger, client=MutualClient(MutualSettings(base_url=sim.url, org_code=ORG_CODE)),
+        settings=WorkstationSettings(ticket_secret=secret, ticket_ttl_s=ttl_s),
+        patients=PatientDirectory(his, items.id_types), items=items, quote_engine=his)
+    token = new_token()
+    ledger.add_token(WorkstationService.SERVICE, "演示门诊工作站", token_hash(token), actor="demo")
+    patient_id, visit_id = visits[0][0], visits[0][1]
+    with his.connect() as conn:
+        doctor_id = conn.execute(select(registration.c.doctor_code)
+                                 .where(registration.c.reg_id == visit_id)).scalar() or "demo"
+    outer = FastAPI()
+    outer.mount("/mutual", create_workstation_app(lambda: service))
+    auth = {"Authorization": f"Bearer {token}"}
+    who = {"patientId": patient_id, "visitId": visit_id, "doctorId": doctor_id}
+    try:
+        with TestClient(outer) as http:
+            visit = http.post("/mutual/api/v1/reminders/visit", json=who, headers=auth).json()
+            order = http.post("/mutual/api/v1/reminders/order", headers=auth, json={**who, "items": [
+                {"hisItemCode": "XCG", "itemType": "LIS", "orderId": "DEMO-1"},
+                {"hisItemCode": "CT0101", "itemType": "PACS", "orderId": "DEMO-2"}]}).json()
+    finally:
+        service.close()  # waits for the reminder records to be uploaded
+    context = tickets.PageContext(patient_id, doctor_id, visit_id, "lab", "recognize")
+    params = {"PatientID": patient_id, "doctorId": doctor_id, "GHId": visit_id, "type": "lab", "mode": "recognize",
+              "ticket": tickets.issue(context, secret, ttl_s)}
+    from urllib.parse import urlencode
+
+    url = f"http://localhost:8080/mutual/page?{urlencode(params)}"
+    recorded = len(sim.state.record_list("reminder"))
+    echo(f"   接诊提醒：{visit['status']}，外院可互认报告 {len(visit['reminders'])} 份，{visit['elapsedMs']} ms；"
+         f"开单提醒（血常规、胸部CT平扫）：{sum(len(m['reports']) for m in order['matches'])} 份；"
+         f"平台收到提醒记录 {recorded} 条")
+    return {"visit": visit, "order": order, "url": url, "reminder_records": recorded, "ttl_h": ttl_s / 3600}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m demo.mutual_demo seed --url http://127.0.0.1:8883``: seed a running simulator (``make airflow``)
+    with other hospitals' reports of the demo day's patients, read from the demo HIS."""
+    import argparse
+
+    import requests
+
+    from hisbridge import PROJECT_DIR
+    from hisbridge.db import make_engine, sqlite_url
+
+    p = argparse.ArgumentParser(prog="python -m demo.mutual_demo", description=main.__doc__)
+    p.add_argument("command", choices=["seed"])
+    p.add_argument("--url", default="http://127.0.0.1:8883")
+    p.add_argument("--his", default=str(PROJECT_DIR / "var" / "demo" / "his.db"))
+    p.add_argument("--day", type=date.fromisoformat, default=date(2026, 11, 24))
+    args = p.parse_args(argv)
+    visits = visit_patients(make_engine(sqlite_url(args.his)), args.day)
+    persons = [{"idCardTypeCode": kind, "idCardValue": number, "patientName": "演示患者"}
+               for _, _, kind, number in visits]
+    answer = requests.post(f"{args.url}/admin/reports/generate", json={"persons": persons, "seed": 42}, timeout=30)
+    answer.raise_for_status()
+    print(f"互认平台模拟器：已为演示日 {len(persons)} 位就诊患者生成外院报告")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

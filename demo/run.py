@@ -115,6 +115,7 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     from demo.his.insurance import generate_insurance, seed_platform
     from demo.his.mutual import generate_mutual, replay_mutual_changes, rewind_mutual_changes
     from demo.his.schema import create_schema
+    from demo.mutual_demo import ORG_CODE, check_mutual_cases, seed_foreign_reports, workstation_step
     from hisbridge.db import make_engine, sqlite_url
     from hisbridge.ledger.sessions import SessionStore
     from hisbridge.ledger.store import Ledger
@@ -126,15 +127,14 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     from hisbridge.platforms.hsa.msgid import CounterMsgIds
     from hisbridge.platforms.hsa.sender import HsaSender
     from hisbridge.platforms.hsa.signin import SHANGHAI, SharedSignIns, shanghai_day, sign_out_day
-    from demo.mutual_demo import ORG_CODE, check_mutual_cases, seed_foreign_reports
     from hisbridge.platforms.mutual.client import MutualClient
     from hisbridge.platforms.mutual.sender import MutualSender
     from hisbridge.platforms.mutual.settings import MutualSettings
     from simulators.cdc.server import SimServer as CdcSimServer
     from simulators.cdc.state import SimState as CdcSimState
     from simulators.hsa.server import SimServer
-    from simulators.mutual.server import MutualSimulatorServer
     from simulators.hsa.state import SimState
+    from simulators.mutual.server import MutualSimulatorServer
 
     schedules = feed_schedules()  # imports Airflow, which configures logging: do it first
     if out_dir.exists():
@@ -160,7 +160,7 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     echo("2. 启动医保平台模拟器（TIF 签名校验）并按 DAG 的数据窗口运行各接口 …")
     with SimServer(SimState(auth_mode="tif", paasid=DEMO_PAASID, secret=DEMO_SECRET)) as sim, \
             CdcSimServer(CdcSimState()) as cdc, MutualSimulatorServer() as mutual:
-        seed_foreign_reports(mutual, his, day)  # other hospitals' reports of the demo day's patients
+        mutual_visits = seed_foreign_reports(mutual, his, day)  # other hospitals' reports of the day's patients
         settings = HsaSettings(
             base_url=sim.url, fixmedins_code=FIXMEDINS_CODE, fixmedins_name="南昌市第一医院", mdtrtarea_admvs="360100",
             recer_sys_code="his", auth="tif", paasid=DEMO_PAASID, secret=DEMO_SECRET, opter="hisbridge",
@@ -231,6 +231,8 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
         platform_state = sim.state.summary()
         cdc_records = {entity: {rid: rec.versions for rid, rec in by_id.items() if not rec.deleted}
                        for entity, by_id in cdc.state.records.items()}
+        echo("6. 检查检验互认：医生工作站的接诊提醒、开单提醒与互认页面 …")
+        workstation = workstation_step(mutual, his, ledger, mutual_visits, echo)
         mutual_checks = check_mutual_cases(ledger, mutual_data.edge_cases, mutual.state)
         sign_calls = Counter(e["infno"] for e in sim.state.journal.values() if e["infno"] in ("9001", "9002"))
 
@@ -243,7 +245,7 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     result = {"totals": totals, "reasons": reasons, "rerun": dict(rerun), "checks": checks,
               "his": his_path, "ledger": ledger_path, "log": log_path, "pii": pii, "platform": platform_state,
               "sign_calls": dict(sign_calls), "gateway_visit": gateway_visit, "jobs": jobs,
-              "reports": out_dir / "reports"}
+              "reports": out_dir / "reports", "workstation": workstation}
     _print_report(result, mode, echo)
     return result
 
@@ -378,7 +380,10 @@ def _print_report(result: dict, mode: str, echo) -> None:
          f"\n  python -m hisbridge ledger --url sqlite:///{result['ledger']} failures --feed hsa_trace_sale")
     echo(f"日志（已脱敏）：{result['log']}")
     echo(f"报表（Excel + HTML）：{result['reports']}（Airflow 中：设置 HISBRIDGE_REPORTS_DIR 后见 /hisbridge/reports/）")
-    echo("在 Airflow 界面查看同一份数据：make airflow  （医保模拟器 :8097 + airflow standalone，http://localhost:8080）")
+    ws = result["workstation"]
+    echo(f"互认页面（演示数据上的一次门诊，make airflow 之后在浏览器打开；链接 {ws['ttl_h']:.0f} 小时内有效）：\n  {ws['url']}")
+    echo("在 Airflow 界面查看同一份数据：make airflow  （医保模拟器 :8097、互认模拟器 :8883 + airflow standalone，"
+         "http://localhost:8080）")
     if not ok:
         echo("\n有预置场景与期望不符，见上。")
 

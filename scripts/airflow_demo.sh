@@ -61,21 +61,44 @@ print(json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": int(os.envir
                   "password": os.environ["HSA_SECRET"], "extra": extra}, ensure_ascii=False))
 PYEOF
 )"
-export AIRFLOW_CONN_HIS_DB AIRFLOW_CONN_HISBRIDGE_DB AIRFLOW_CONN_HSA_PLATFORM
+# the 互认 platform (simulator below) and the workstation service's settings, exactly as airflow_settings.yaml has them
+settings_conn() {
+  "$PY" - "$1" <<'PYEOF'
+import json
+import sys
+
+import yaml
+
+with open("airflow_settings.yaml", encoding="utf-8") as f:
+    conn = next(c for c in yaml.safe_load(f)["airflow"]["connections"] if c["conn_id"] == sys.argv[1])
+keys = {"conn_type": "conn_type", "host": "conn_host", "port": "conn_port", "schema": "conn_schema",
+        "login": "conn_login", "password": "conn_password", "extra": "conn_extra"}
+print(json.dumps({k: conn[v] for k, v in keys.items() if conn.get(v) is not None}, ensure_ascii=False))
+PYEOF
+}
+AIRFLOW_CONN_MUTUAL_RECOGNITION="$(settings_conn mutual_recognition)"
+AIRFLOW_CONN_MUTUAL_WORKSTATION="$(settings_conn mutual_workstation)"
+MUTUAL_PORT=8883
+export AIRFLOW_CONN_HIS_DB AIRFLOW_CONN_HISBRIDGE_DB AIRFLOW_CONN_HSA_PLATFORM AIRFLOW_CONN_MUTUAL_RECOGNITION \
+  AIRFLOW_CONN_MUTUAL_WORKSTATION
 
 # name, slots, description (as in airflow_settings.yaml)
-POOLS=("hsa_platform 4 医保平台并发上限" "his_read 4 HIS 读库负载")
+POOLS=("hsa_platform 4 医保平台并发上限" "his_read 4 HIS 读库负载" "mutual_recognition 4 省检查检验互认平台并发上限")
 SIM_CMD=("$PY" -m simulators.hsa --port "$HSA_PORT" --auth tif --paasid "$HSA_PAASID")
 LOG_DIR="$AIRFLOW_HOME/logs"
 SIM_LOG="$LOG_DIR/hsa_simulator.log"
+MUTUAL_CMD=("$PY" -m simulators.mutual --port "$MUTUAL_PORT")
+MUTUAL_LOG="$LOG_DIR/mutual_simulator.log"
 
 if [[ "$DRY_RUN" == 1 ]]; then
   echo "HISBRIDGE_DRY_RUN=1: nothing is started or changed. The environment Airflow would get:"
   for name in AIRFLOW_HOME AIRFLOW__CORE__DAGS_FOLDER AIRFLOW__CORE__PLUGINS_FOLDER AIRFLOW__CORE__LOAD_EXAMPLES \
               AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION AIRFLOW__CORE__DEFAULT_TIMEZONE HISBRIDGE_GO_LIVE \
-              PYTHONPATH AIRFLOW_CONN_HIS_DB AIRFLOW_CONN_HISBRIDGE_DB AIRFLOW_CONN_HSA_PLATFORM; do
+              PYTHONPATH AIRFLOW_CONN_HIS_DB AIRFLOW_CONN_HISBRIDGE_DB AIRFLOW_CONN_HSA_PLATFORM \
+              AIRFLOW_CONN_MUTUAL_RECOGNITION AIRFLOW_CONN_MUTUAL_WORKSTATION; do
     value="${!name}"
-    echo "  $name=${value//"$HSA_SECRET"/***}"
+    value="${value//"$HSA_SECRET"/***}"
+    echo "  $name=${value//demo-only-mutual-page-secret-not-for-production/***}"
   done
   echo "and the commands:"
   if (($#)); then
@@ -88,6 +111,8 @@ if [[ "$DRY_RUN" == 1 ]]; then
     echo "  $AIRFLOW pools set $name $slots \"$description\""
   done
   echo "  HSA_SIM_SECRET=*** ${SIM_CMD[*]} > ${SIM_LOG#"$ROOT"/} &"
+  echo "  ${MUTUAL_CMD[*]} > ${MUTUAL_LOG#"$ROOT"/} &"
+  echo "  $PY -m demo.mutual_demo seed --url http://127.0.0.1:$MUTUAL_PORT"
   echo "  exec $AIRFLOW standalone"
   exit 0
 fi
@@ -119,6 +144,20 @@ for _ in $(seq 100); do
 done
 (exec 3<>"/dev/tcp/127.0.0.1/$HSA_PORT") 2>/dev/null || die "the simulator does not answer on port $HSA_PORT"
 
+if (exec 3<>"/dev/tcp/127.0.0.1/$MUTUAL_PORT") 2>/dev/null; then
+  die "port $MUTUAL_PORT is already in use (a simulator left running?); stop that process first"
+fi
+echo "互认 simulator on 127.0.0.1:$MUTUAL_PORT (log: ${MUTUAL_LOG#"$ROOT"/}) …"
+"${MUTUAL_CMD[@]}" >"$MUTUAL_LOG" 2>&1 &
+MUTUAL_PID=$!
+trap 'kill "$SIM_PID" "$MUTUAL_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  kill -0 "$MUTUAL_PID" 2>/dev/null || { tail -n 20 "$MUTUAL_LOG" >&2; die "the 互认 simulator did not start"; }
+  (exec 3<>"/dev/tcp/127.0.0.1/$MUTUAL_PORT") 2>/dev/null && break
+  sleep 0.1
+done
+"$PY" -m demo.mutual_demo seed --url "http://127.0.0.1:$MUTUAL_PORT" || die "seeding the 互认 simulator failed"
+
 cat <<EOF
 
   Airflow UI     http://localhost:8080  user admin, password printed by standalone below and kept in
@@ -134,6 +173,7 @@ cat <<EOF
                       scripts/airflow_demo.sh airflow dags unpause hsa_trace_sale
                  Records make demo already delivered are skipped: the ledger is the same file.
   Ledger pages   http://localhost:8080/hisbridge/ledger/  (in the UI's navigation: 投递台账)
+  互认 page      the link make demo printed (http://localhost:8080/mutual/page?…); 互认 simulator on :$MUTUAL_PORT
   Ledger CLI     scripts/airflow_demo.sh python -m hisbridge ledger summary
   Logs           ${LOG_DIR#"$ROOT"/}/ (task logs, the simulator's)
 

@@ -74,3 +74,18 @@ def test_the_nightly_settlement_jobs_catch_every_planted_case(demo) -> None:
     for kind, page in demo["jobs"]["pages"].items():
         assert page.is_file() and page.with_suffix(".xlsx").is_file(), kind
     assert "5. 医保两定夜间任务" in demo["console"]
+
+
+def test_the_workstation_gets_reminders_and_the_page_link_opens_the_visit(demo) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    ws = demo["workstation"]
+    assert ws["visit"]["status"] == "ok" and ws["visit"]["reminders"], ws["visit"]
+    assert {m["hisItemCode"] for m in ws["order"]["matches"]} == {"XCG", "CT0101"}  # seeded 血常规 and 胸部CT
+    shown = len(ws["visit"]["reminders"]) + sum(len(m["reports"]) for m in ws["order"]["matches"])
+    assert ws["reminder_records"] == shown  # every reminder shown was recorded on the platform
+    url = urlsplit(ws["url"])
+    params = {k: v[0] for k, v in parse_qs(url.query).items()}
+    assert url.path == "/mutual/page" and params["type"] == "lab" and params["mode"] == "recognize"
+    assert params["GHId"] and params["PatientID"] and params["ticket"]
+    assert "6. 检查检验互认" in demo["console"] and ws["url"] in demo["console"]

@@ -43,6 +43,8 @@ DESIGN_CONNECTION_IDS = {
     "regional_platform",
     "jiulonghu_his",
 }
+# Connections a platform adds beside the design's, each documented in the README's connection table.
+PLATFORM_CONNECTION_IDS = {"mutual_workstation"}
 # One pool per external platform plus one for the HIS read load, with their agreed sizes.
 EXPECTED_POOLS = {
     "hsa_platform": 4,
@@ -459,7 +461,7 @@ def test_dockerfile_extends_the_official_image_with_our_code():
 def test_settings_name_every_connection_of_the_design(settings):
     ids = [connection["conn_id"] for connection in settings["connections"]]
     assert len(ids) == len(set(ids))
-    assert set(ids) == DESIGN_CONNECTION_IDS
+    assert set(ids) == DESIGN_CONNECTION_IDS | PLATFORM_CONNECTION_IDS
 
 
 def test_settings_define_the_platform_pools(settings):
@@ -529,12 +531,12 @@ def test_dry_run_prints_the_airflow_commands_with_passwords_masked(tmp_path):
         command[3]: json.loads(command[5]) for command in commands if command[1:3] == ["connections", "add"]
     }
     deletes = [command[3] for command in commands if command[1:3] == ["connections", "delete"]]
-    assert set(adds) == set(deletes) == DESIGN_CONNECTION_IDS
-    for conn_id in DESIGN_CONNECTION_IDS:
+    assert set(adds) == set(deletes) == DESIGN_CONNECTION_IDS | PLATFORM_CONNECTION_IDS
+    for conn_id in DESIGN_CONNECTION_IDS | PLATFORM_CONNECTION_IDS:
         assert commands.index(["airflow", "connections", "delete", conn_id]) + 1 == next(
             index for index, command in enumerate(commands) if command[1:4] == ["connections", "add", conn_id]
         ), f"{conn_id}: delete must come right before add"
-    assert adds["hsa_platform"]["password"] == "***"
+    assert adds["hsa_platform"]["password"] == adds["mutual_workstation"]["password"] == "***"
     assert adds["hsa_platform"]["extra"]["fixmedins_name"] == "南昌市第一医院"
     assert adds["his_db"] == {
         "conn_type": "sqlite",
@@ -667,12 +669,12 @@ def test_applying_twice_gives_the_same_state(fake_airflow):
     second = run_loader("--airflow", str(executable))
     assert second.returncode == 0, second.stderr
     assert json.loads(state.read_text()) == after_first
-    assert set(after_first["connections"]) == DESIGN_CONNECTION_IDS
+    assert set(after_first["connections"]) == DESIGN_CONNECTION_IDS | PLATFORM_CONNECTION_IDS
     assert after_first["connections"]["hsa_platform"]["password"] == DEMO_SECRET
     assert after_first["pools"] == EXPECTED_POOLS
     assert DEMO_SECRET not in first.stdout + first.stderr + second.stdout + second.stderr
     # each pool, each of the 3 variables and each connection (deleted, then added), applied twice
-    assert len(log.read_text().splitlines()) == 2 * (len(EXPECTED_POOLS) + 3 + 2 * len(DESIGN_CONNECTION_IDS))
+    assert len(log.read_text().splitlines()) == 2 * (len(EXPECTED_POOLS) + 3 + 2 * len(DESIGN_CONNECTION_IDS | PLATFORM_CONNECTION_IDS))
 
 
 def test_a_failing_command_stops_the_run_with_its_output_masked(fake_airflow, tmp_path):
