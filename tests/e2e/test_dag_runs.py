@@ -109,3 +109,60 @@ def test_five_minute_sale_dag_reads_only_its_window(deployment, capfd) -> None:
     assert "hsa_trace_sale summary" in out
     pii = deployment["demo"].pii
     assert [v for v in (*pii.names, *pii.id_card_nos, *pii.phones) if v in out] == []
+
+
+@pytest.fixture
+def mutual_deployment(airflow_home, monkeypatch, tmp_path, pg_url):
+    """The demo HIS with its LIS data in SQLite, the ledger in PostgreSQL, the 互认 simulator — through Airflow
+    connections, as a site configures them."""
+    from demo.his.emr import generate_emr
+    from demo.his.generate import generate
+    from demo.his.insurance import generate_insurance
+    from demo.his.mutual import generate_mutual
+    from simulators.mutual.server import MutualSimulatorServer
+
+    his_path = tmp_path / "his.db"
+    his = make_engine(f"sqlite:///{his_path}")
+    demo = generate(his, DAY, 60, seed=5)
+    insurance = generate_insurance(his, DAY, seed=5)
+    emr = generate_emr(his, DAY, seed=5)
+    generate_mutual(his, DAY, seed=5)
+    with MutualSimulatorServer() as sim:
+        monkeypatch.setenv("AIRFLOW_CONN_HIS_DB", json.dumps({"conn_type": "sqlite", "host": str(his_path)}))
+        monkeypatch.setenv("AIRFLOW_CONN_HISBRIDGE_DB", json.dumps({
+            "conn_type": "postgres", "host": "127.0.0.1", "port": 5432, "login": "postgres",
+            "schema": pg_url.rsplit("/", 1)[1]}))
+        monkeypatch.setenv("AIRFLOW_CONN_MUTUAL_RECOGNITION", json.dumps({
+            "conn_type": "http", "host": "127.0.0.1", "port": sim.port, "schema": "http",
+            "extra": {"org_code": "360102001", "org_name": "南昌市第一医院", "auth": "none"}}))
+        yield {"sim": sim, "his": his, "ledger": Ledger(make_engine(pg_url)), "pii": (demo.pii, insurance.pii, emr.pii)}
+
+
+def test_lab_report_dag_uploads_a_report_with_its_results_in_its_window(mutual_deployment, capfd) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from demo.his import schema as his_schema
+
+    r, res = his_schema.lab_report, his_schema.lab_result
+    with mutual_deployment["his"].connect() as conn:
+        report = conn.execute(select(r.c.report_id, r.c.updated_at).where(
+            r.c.status == "reported", r.c.panel_code == "XCG", r.c.updated_at >= datetime(2026, 11, 24))
+            .order_by(r.c.updated_at).limit(1)).one()
+        results = set(conn.execute(select(res.c.result_id).where(
+            res.c.report_id == report.report_id, res.c.result_kind.in_(("N", "Q")))).scalars())
+    start = report.updated_at.replace(minute=report.updated_at.minute // 5 * 5, second=0, microsecond=0)
+
+    run = _dag("mutual_lab_reports").test(logical_date=(start + timedelta(minutes=5)).replace(tzinfo=SHANGHAI))
+
+    assert run.state == "success"
+    ledger, sim = mutual_deployment["ledger"], mutual_deployment["sim"]
+    assert ledger.lookup("mutual_lab_report", [report.report_id])[report.report_id].state == ls.ACKNOWLEDGED
+    held = sim.state.live_row("360102001", "labReport", report.report_id)
+    assert held is not None and held.data["DataCode"] == "L0001"  # XCG 血常规 → the platform's item code
+    children = {key for _, key in sim.state.live_children("360102001", report.report_id)}
+    assert results and results <= children  # its results went up after it, in the same run
+    out = "".join(capfd.readouterr())
+    leaked = [v for p in mutual_deployment["pii"] for v in (*p.names, *p.id_card_nos, *p.phones) if v in out]
+    assert leaked == []
