@@ -20,6 +20,9 @@ class InProcessServer:
     ``name`` and build their app in :meth:`make_app`."""
 
     name = "simulator"
+    #: the simulators have no start-up work; an app that has (a service's pools) runs its lifespan
+    lifespan = "off"
+    start_timeout_s = 5.0
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> None:
         self.host = host
@@ -51,13 +54,13 @@ class InProcessServer:
         self._socket = sock
         self.port = sock.getsockname()[1]
         self._app = self.make_app()
-        config = uvicorn.Config(self._app, log_level=self._log_level, lifespan="off", access_log=False,
+        config = uvicorn.Config(self._app, log_level=self._log_level, lifespan=self.lifespan, access_log=False,
                                 timeout_graceful_shutdown=1, timeout_keep_alive=5)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
                                         name=f"{self.name}-sim-{self.port}", daemon=True)
         self._thread.start()
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + self.start_timeout_s
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 self.stop()
@@ -67,8 +70,9 @@ class InProcessServer:
 
     def stop(self) -> None:
         server, thread = self._server, self._thread
-        if self._app is not None:
-            self._app.state.closing.set()
+        closing = getattr(self._app.state, "closing", None) if self._app is not None else None
+        if closing is not None:  # a simulator's slow answers stop waiting
+            closing.set()
         if server is not None and thread is not None:
             server.should_exit = True
             thread.join(timeout=0.8)

@@ -1,17 +1,20 @@
 """The workstation service's own settings (the platform's are :class:`~hisbridge.platforms.mutual.settings.
 MutualSettings`).
 
-From Airflow they are the ``workstation`` object in the extras of the connection ``mutual_recognition`` — one place
-for everything about the 互认 platform::
+From Airflow they come from their own connection, ``mutual_workstation`` (type ``generic``; read by
+:func:`~hisbridge.platforms.mutual.service.wiring.workstation_settings`): its **password** is ``ticket_secret``,
+its extras any other field below. Not from the extras of ``mutual_recognition``: that connection describes the
+platform only, and its hook refuses extras it does not know::
 
-    "extra": {"org_code": "360102001", …,
-              "workstation": {"page_auth": "ticket", "ticket_secret": "<random, 32+ characters>",
-                              "ticket_ttl_s": 600, "reminder_budget_ms": 800, "lookback_days": 90,
-                              "page_timeout_s": 3, "quote_conn_id": "mutual_quote_db"}}
+    AIRFLOW_CONN_MUTUAL_WORKSTATION='{"conn_type": "generic", "password": "<random, 32+ characters>",
+      "extra": {"page_auth": "ticket", "ticket_ttl_s": 600, "reminder_budget_ms": 800, "lookback_days": 90,
+                "page_timeout_s": 3, "quote_conn_id": "mutual_quote_db", "identity_cache_s": 300}}'
 
-``ticket_secret`` is a secret (Airflow masks extras whose name contains "secret"); every worker and every server
-of the service must share it. ``page_auth: none`` is for sites whose workstations open the page on a closed
-intranet without a link from the HIS (as the public analogue does): the page then trusts its URL parameters.
+Without that connection the defaults apply, and ``page_auth: ticket`` then has no secret: the service refuses to
+start and names the connection to create. ``ticket_secret`` is a secret (kept as the connection's password, which
+Airflow masks); every worker and every server of the service must share it. ``page_auth: none`` is for sites whose
+workstations open the page on a closed intranet without a link from the HIS (as the public analogue does): the
+page then trusts its URL parameters.
 """
 
 from __future__ import annotations
