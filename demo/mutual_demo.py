@@ -3,7 +3,8 @@ what the ledger and the simulator must say of the planted 互认 cases after the
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine, select
 
@@ -135,6 +136,17 @@ def workstation_step(sim, his: Engine, ledger, visits, echo) -> dict:
          f"开单提醒（血常规、胸部CT平扫）：{sum(len(m['reports']) for m in order['matches'])} 份；"
          f"平台收到提醒记录 {recorded} 条")
     return {"visit": visit, "order": order, "url": url, "reminder_records": recorded, "ttl_h": ttl_s / 3600}
+
+
+def unmapped_items_step(his: Engine, ledger, day: date, reports: Path, echo) -> dict:
+    """What dags/mutual_unmapped_items.py writes at 07:00 the morning after the demo day: the lab's 互认项目未对照清单
+    (the planted panel THXHDB, with the records it keeps in quarantine), in the demo's reports folder."""
+    from hisbridge.platforms.mutual.unmapped_items import unmapped_items_report
+
+    summary = unmapped_items_report(his, ledger, datetime.combine(day + timedelta(days=1), time(7)), reports)
+    echo(f"   互认项目未对照清单：未对照项目 {summary['unmapped']} 个，因此隔离的记录 {summary['quarantined']} 条："
+         f"{summary['html']}")
+    return summary
 
 
 def main(argv: list[str] | None = None) -> int:

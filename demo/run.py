@@ -233,6 +233,9 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
                        for entity, by_id in cdc.state.records.items()}
         echo("6. 检查检验互认：医生工作站的接诊提醒、开单提醒与互认页面 …")
         workstation = workstation_step(mutual, his, ledger, mutual_visits, echo)
+        from demo.mutual_demo import unmapped_items_step
+
+        unmapped_items_step(his, ledger, day, out_dir / "reports", echo)  # the lab's 互认项目未对照清单
         mutual_checks = check_mutual_cases(ledger, mutual_data.edge_cases, mutual.state)
         sign_calls = Counter(e["infno"] for e in sim.state.journal.values() if e["infno"] in ("9001", "9002"))
 
