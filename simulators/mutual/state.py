@@ -96,6 +96,8 @@ class SimState:
     children: dict[tuple[str, str], dict[tuple[str, str], None]] = field(default_factory=dict, repr=False)
     persons: dict[tuple[str, str], dict[RowKey, None]] = field(default_factory=dict, repr=False)
     reports: dict[str, Report] = field(default_factory=dict, repr=False)
+    #: seeded report ids per person (idCardTypeCode, idCardValue): a reminder search reads one person's reports
+    seeded_by_person: dict[tuple[str, str], dict[str, None]] = field(default_factory=dict, repr=False)
     records: dict[str, dict[str, RecordEntry]] = field(default_factory=dict, repr=False)
     journal: deque[dict[str, Any]] = field(init=False, repr=False)
     counters: dict[str, int] = field(default_factory=dict, repr=False)
@@ -246,7 +248,11 @@ class SimState:
                     raise reports.ReportError(f"第{n + 1}份报告: {exc}") from exc
                 batch.append(report)
             for report in batch:
+                old = self.reports.get(report.report_id)
+                if old is not None:
+                    self.seeded_by_person.get(old.person, {}).pop(report.report_id, None)
                 self.reports[report.report_id] = report
+                self.seeded_by_person.setdefault(report.person, {})[report.report_id] = None
             return [r.report_id for r in batch]
 
     def get_report(self, report_id: str) -> Report | None:
@@ -264,7 +270,7 @@ class SimState:
     def reports_of(self, id_card_type: str, id_card_value: str) -> list[Report]:
         """Every report of a person, seeded and uploaded (unfiltered, unordered)."""
         with self.lock:
-            found = [r for r in self.reports.values() if r.person == (id_card_type, id_card_value)]
+            found = [self.reports[i] for i in self.seeded_by_person.get((id_card_type, id_card_value), {})]
             for org, data_type, bno in self.persons.get((id_card_type, id_card_value), {}):
                 report = self._uploaded_report(org, data_type, bno)
                 if report is not None:
@@ -286,6 +292,7 @@ class SimState:
         with self.lock:
             n = len(self.reports)
             self.reports.clear()
+            self.seeded_by_person.clear()
             return n
 
     # ---------------------------------------------------------------------------------------------- records
@@ -349,6 +356,7 @@ class SimState:
             self.children.clear()
             self.persons.clear()
             self.reports.clear()
+            self.seeded_by_person.clear()
             for by_key in self.records.values():
                 by_key.clear()
             self.journal.clear()
