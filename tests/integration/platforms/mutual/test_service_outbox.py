@@ -60,6 +60,7 @@ async def test_a_reminder_upload_that_failed_is_re_sent_and_reaches_the_platform
 async def test_a_recent_upload_is_left_alone_and_a_refused_one_is_not_re_sent(rig) -> None:
     rig.sim.faults.apply_json({"kind": "http_500_before", "op": "uploadReminderRecords"})
     await rig.visit()
+    rig.service.drain()  # the upload after the answer has run (and failed) before the outbox is read
     assert resend_pending_records(rig.ledger, rig.service.client) == {}, "still within older_than_s"
 
     rig.sim.faults.apply_json({"kind": "refuse", "op": "uploadReminderRecords", "code": "A0400", "msg": "字段错误"})
@@ -87,6 +88,7 @@ async def test_an_upload_left_pending_by_a_dead_process_is_sent(rig) -> None:
 async def test_a_platform_still_down_leaves_the_records_in_the_outbox(rig) -> None:
     rig.sim.faults.apply_json({"kind": "http_500_before", "op": "uploadReminderRecords"})
     await rig.visit()
+    rig.service.drain()  # the upload after the answer has run (and failed) before the outbox is read
     down = MutualClient(MutualSettings(base_url="http://127.0.0.1:9", timeout_s=1))
     try:
         assert resend_pending_records(rig.ledger, down, clock=_later) == {"not_sent": 1}
