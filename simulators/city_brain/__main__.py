@@ -1,0 +1,82 @@
+"""Run the city-brain simulator's receiver (the city brain's side of the pushes):
+``python -m simulators.city_brain --port 8885``.
+
+Every option can also come from the environment (the option wins): ``CITY_BRAIN_SIM_HOST``,
+``CITY_BRAIN_SIM_PORT``, ``CITY_BRAIN_SIM_APP_ID``, ``CITY_BRAIN_SIM_SECRET``, ``CITY_BRAIN_SIM_SIGN_TYPE``,
+``CITY_BRAIN_SIM_ORG_CODE``, ``CITY_BRAIN_SIM_IPS`` (comma-separated networks), ``CITY_BRAIN_SIM_WINDOW_S``,
+``CITY_BRAIN_SIM_FAULTS`` (JSON, or ``@file.json``), ``CITY_BRAIN_SIM_LOG_LEVEL``. Without ``--app-id`` /
+``--secret`` the demo hospital's credentials are used (``server.DEMO_APP_ID`` / ``DEMO_SECRET``) and said so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from simulators.city_brain.app import create_app
+from simulators.city_brain.faults import FaultPlan, FaultSpecError
+from simulators.city_brain.server import DEMO_APP_ID, DEMO_SECRET
+from simulators.city_brain.signing import SIGN_TYPES
+from simulators.city_brain.state import SimState
+from simulators.city_brain.verify import DEFAULT_WINDOW_S, Hospital, Verifier
+
+DEFAULT_PORT = 8885
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"CITY_BRAIN_SIM_{name}", default)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m simulators.city_brain",
+                                description="城市大脑模拟器(接收医院推送: POST /api/v1/notify、/api/v1/history; admin /admin/…)")  # fmt: skip
+    p.add_argument("--host", default=_env("HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(_env("PORT", str(DEFAULT_PORT)) or DEFAULT_PORT))
+    p.add_argument("--app-id", default=_env("APP_ID"), help="the hospital's appId (default: the demo one)")
+    p.add_argument("--secret", default=_env("SECRET"), help="the hospital's secret (default: the demo one)")
+    p.add_argument("--sign-type", choices=SIGN_TYPES, default=_env("SIGN_TYPE", "SM3"))
+    p.add_argument("--org-code", default=_env("ORG_CODE"), help="when set, bizContent.orgCode must be it")
+    p.add_argument("--ips", default=_env("IPS"), help="allowed source networks, comma-separated (default: any)")
+    p.add_argument("--window-s", type=float, default=float(_env("WINDOW_S", str(DEFAULT_WINDOW_S)) or DEFAULT_WINDOW_S))
+    p.add_argument("--faults", default=_env("FAULTS"), help='JSON {"rules": [...], "latency_ms": 50} or @file.json')
+    p.add_argument("--log-level", default=_env("LOG_LEVEL", "info"))
+    return p.parse_args(argv)
+
+
+def _faults(text: str | None) -> FaultPlan:
+    if not text:
+        return FaultPlan()
+    body = Path(text[1:]).read_text(encoding="utf-8") if text.startswith("@") else text
+    return FaultPlan.from_json(json.loads(body))
+
+
+def build(args: argparse.Namespace) -> tuple[SimState, FaultPlan, Verifier]:
+    """State, faults and verifier from the options (raises ValueError / FaultSpecError / OSError)."""
+    ips = tuple(n.strip() for n in args.ips.split(",") if n.strip()) if args.ips else None
+    hospital = Hospital(args.secret or DEMO_SECRET, args.sign_type, org_code=args.org_code or None, ips=ips)
+    verifier = Verifier({args.app_id or DEMO_APP_ID: hospital}, window_s=args.window_s)
+    return SimState(), _faults(args.faults), verifier
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        state, faults, verifier = build(args)
+    except (OSError, ValueError, FaultSpecError) as exc:
+        print(f"bad option: {exc}", file=sys.stderr)
+        return 2
+    demo = " (demo credentials)" if not (args.app_id and args.secret) else ""
+    print(f"城市大脑模拟器 on http://{args.host}:{args.port}/api/v1/notify|history, appId={args.app_id or DEMO_APP_ID}"
+          f"{demo}, signType={args.sign_type}, window ±{args.window_s:g}s", file=sys.stderr)  # fmt: skip
+    uvicorn.run(create_app(state, faults, verifier), host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
