@@ -110,6 +110,7 @@ def _setup_logging(log_dir: Path) -> Path:
 def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str = "batch", batch_size: int = 50,
              seed: int = 42, echo=print) -> dict:
     """Run the whole demo into ``out_dir``; returns per-feed totals, edge-case checks and paths (for tests)."""
+    from demo.his.city_brain import generate_city_brain
     from demo.his.emr import generate_emr, replay_day_changes, rewind_day_changes
     from demo.his.generate import generate
     from demo.his.insurance import generate_insurance, seed_platform
@@ -123,6 +124,9 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     from hisbridge.pipeline.spec import load_feed_spec
     from hisbridge.platforms.cdc.client import CdcClient, CdcSettings
     from hisbridge.platforms.cdc.sender import CdcSender
+    from hisbridge.platforms.city_brain.client import CityBrainClient, PushSettings
+    from hisbridge.platforms.city_brain.pushes import PUSH_FEEDS, push_window
+    from hisbridge.platforms.city_brain.sender import CityBrainSender
     from hisbridge.platforms.hsa.client import HsaClient, HsaSettings
     from hisbridge.platforms.hsa.msgid import CounterMsgIds
     from hisbridge.platforms.hsa.sender import HsaSender
@@ -132,6 +136,9 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     from hisbridge.platforms.mutual.settings import MutualSettings
     from simulators.cdc.server import SimServer as CdcSimServer
     from simulators.cdc.state import SimState as CdcSimState
+    from simulators.city_brain.server import DEMO_APP_ID as CITY_BRAIN_APP_ID
+    from simulators.city_brain.server import DEMO_SECRET as CITY_BRAIN_SECRET
+    from simulators.city_brain.server import CityBrainSimulatorServer
     from simulators.hsa.server import SimServer
     from simulators.hsa.state import SimState
     from simulators.mutual.server import MutualSimulatorServer
@@ -150,6 +157,7 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     insurance = generate_insurance(his, day, seed=seed)
     emr = generate_emr(his, day, seed=seed)
     mutual_data = generate_mutual(his, day, seed=seed)  # 预约 and the planted 互认 cases (revised, withdrawn, unmapped)
+    city_brain = generate_city_brain(his, day, seed=seed)  # 先诊疗后付费: signs, 收费, 申请单 and the planted journey
     rewind_day_changes(his, emr)  # the EMR as it stood at the end of the day before; replayed after that day's runs
     rewind_mutual_changes(his, mutual_data)
     ledger = Ledger(make_engine(sqlite_url(str(ledger_path))))
@@ -159,7 +167,7 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     reasons: dict[str, dict[str, int]] = {}
     echo("2. 启动医保平台模拟器（TIF 签名校验）并按 DAG 的数据窗口运行各接口 …")
     with SimServer(SimState(auth_mode="tif", paasid=DEMO_PAASID, secret=DEMO_SECRET)) as sim, \
-            CdcSimServer(CdcSimState()) as cdc, MutualSimulatorServer() as mutual:
+            CdcSimServer(CdcSimState()) as cdc, MutualSimulatorServer() as mutual, CityBrainSimulatorServer() as brain:
         mutual_visits = seed_foreign_reports(mutual, his, day)  # other hospitals' reports of the day's patients
         settings = HsaSettings(
             base_url=sim.url, fixmedins_code=FIXMEDINS_CODE, fixmedins_name="南昌市第一医院", mdtrtarea_admvs="360100",
@@ -176,6 +184,9 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
             return HsaSender(HsaClient(settings, msgids=msgids, sign_ins=SharedSignIns(store, actor="demo")))
 
         def sender_for(spec):
+            if spec.platform == "city_brain":  # 城市大脑 (simulator): pushes of the visit's events, history pages
+                return CityBrainSender(CityBrainClient(PushSettings(
+                    base_url=brain.url, app_id=CITY_BRAIN_APP_ID, secret=CITY_BRAIN_SECRET)))
             if spec.platform == "mutual":  # 省检查检验互认平台 (simulator), batch uploads
                 return MutualSender(MutualClient(MutualSettings(base_url=mutual.url, org_code=ORG_CODE)))
             if spec.platform == "cdc":  # the front-end's push API (the demo's Variable cdc_delivery_target=api)
@@ -187,6 +198,8 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
                 replay_day_changes(his, emr)  # what the HIS changed on the demo day: voids, revisions, new codes
                 replay_mutual_changes(his, mutual_data)
             for feed in feed_passes(schedules):
+                if feed in PUSH_FEEDS:
+                    continue  # the 城市大脑 pushes run together, below, as their DAG runs them
                 cron = schedules[feed]
                 spec = load_feed_spec(feed)
                 sender = sender_for(spec)
@@ -204,6 +217,22 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
                 agg["windows"] = len(spans)
                 if run_day == day:
                     totals[feed], reasons[feed] = dict(agg), dict(why)
+            # 城市大脑推送 (DAG city_brain_push): every event type of a window in journey order, per visit; hourly
+            # windows here (the DAG's are 2 minutes) — the slicing keeps a visit's events in order either way
+            pushed = {feed: defaultdict(int) for feed in PUSH_FEEDS}
+            brain_sender = sender_for(load_feed_spec(next(iter(PUSH_FEEDS))))
+            hours = windows("0 * * * *", run_day)
+            for ws, we in hours:
+                summary = push_window(his, ledger, brain_sender, (ws, we), lambda feed, tag, ws=ws: RunSettings(
+                    run_id=f"demo__{feed}__{ws:%Y%m%dT%H%M}{'__' + tag if tag else ''}", actor="demo",
+                    raise_on_halt=False))
+                for feed, counts in summary.feeds.items():
+                    for name in COUNTS:
+                        pushed[feed][name] += int(counts.get(name, 0))
+            if run_day == day:
+                for feed, agg in pushed.items():
+                    totals[feed] = {**agg, "windows": len(hours)}
+                    reasons[feed] = {}
 
         echo("3. 重跑演示日的商品销售全部窗口（模拟运维 Clear/Backfill）…")
         rerun = defaultdict(int)
@@ -241,14 +270,15 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
 
     checks = (check_edge_cases(ledger, demo.edge_cases) + check_catalog_cases(ledger, his, insurance.edge_cases)
               + check_cdc_cases(ledger, emr.edge_cases, cdc_records) + mutual_checks)
-    pii = type(demo.pii)(*(tuple(a) + tuple(b) + tuple(c) for a, b, c in zip(
+    pii = type(demo.pii)(*(tuple(a) + tuple(b) + tuple(c) + tuple(d) for a, b, c, d in zip(
         (demo.pii.names, demo.pii.id_card_nos, demo.pii.phones),
         (insurance.pii.names, insurance.pii.id_card_nos, insurance.pii.phones),
-        (emr.pii.names, emr.pii.id_card_nos, emr.pii.phones), strict=True)))
+        (emr.pii.names, emr.pii.id_card_nos, emr.pii.phones),
+        (city_brain.pii.names, city_brain.pii.id_card_nos, city_brain.pii.phones), strict=True)))
     result = {"totals": totals, "reasons": reasons, "rerun": dict(rerun), "checks": checks,
               "his": his_path, "ledger": ledger_path, "log": log_path, "pii": pii, "platform": platform_state,
               "sign_calls": dict(sign_calls), "gateway_visit": gateway_visit, "jobs": jobs,
-              "reports": out_dir / "reports", "workstation": workstation}
+              "reports": out_dir / "reports", "workstation": workstation, "city_brain": city_brain.edge_cases}
     _print_report(result, mode, echo)
     return result
 

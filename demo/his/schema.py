@@ -80,6 +80,25 @@ and ``exam_report``/``exam_report_item`` above; HIS codes mapped by ``include/ma
                          its HIS item (检查项目 / 检验组合), date and time slot, channel, status booked / cancelled /
                          attended / missed, booking and cancel times; ``reg_id`` once a clinic booking is taken
 ======================= ========================================================================================
+
+城市大脑 先诊疗后付费 (read by the hospital-side API the city brain calls, ``include/sql/city_brain/``; filled by
+:mod:`demo.his.city_brain`):
+
+======================= ========================================================================================
+``credit_sign``          先诊疗后付费签约 of a patient: 医保 (1) or 银联卡 (2) credit, limit, channel, signed, ended
+                         (解约 / 冻结 as 黑名单); at most one ``active`` row per patient at a time
+``schedule_stop``        停诊: a doctor's session (date, 上午/下午/晚间, its start and end) stopped, with the reason,
+                         a 替诊 doctor when there is one, when it was announced, and its revocation (恢复出诊)
+``patient_allergy``      过敏史: allergen (药物 / 食物 / 环境), reaction, severity, who recorded it and when
+``medtech_apply``        医技申请单 (检验 / 检查): ordered (apply), registered at the 医技 department (标本接收 or
+                         检查登记), reported (its ``report_id``) or cancelled; its charge item and amount
+``charge_bill``          门诊收费单 (one payment): amounts total / 医保 / 自付, pay channel, 先诊疗后付费 pay type, the
+                         医保 settlement it mirrors (``setl_id``), the electronic invoice, status normal /
+                         part_refunded / refunded and the amount refunded so far
+``charge_bill_line``     收费明细 of a bill: item, 医疗收费项目类别 (``fee_cat`` 01–14), qty, price, amount, executing
+                         department, the order it charges (``source_no``: 处方号 / 申请单号 / 挂号ID), refund
+``charge_refund``        退费 of (part of) a bill: amounts, channel, reason, the 红冲 invoice and the 医保 cancellation
+======================= ========================================================================================
 """
 
 from __future__ import annotations
@@ -1258,6 +1277,168 @@ appointment = Table(
     Column("updated_at", DateTime, nullable=False),
     Index("ix_appointment_updated_at", "updated_at"),
     comment="预约",
+)
+
+
+# ---------------------------------------------------------------------------------------------- 城市大脑 先诊疗后付费
+
+credit_sign = Table(
+    "credit_sign",
+    metadata,
+    Column("sign_id", String(24), primary_key=True),
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("sign_type", String(1), nullable=False),  # 1 医保先诊疗后付费 / 2 银联卡先诊疗后付费
+    Column("credit_limit", Money, nullable=False),  # 信用额度
+    Column("sign_channel", String(10), nullable=False),  # app 城市大脑App / window 窗口 / kiosk 自助机
+    Column("signed_at", DateTime, nullable=False),
+    Column("status", String(10), nullable=False),  # active 有效 / cancelled 已解约 / frozen 已冻结(黑名单)
+    Column("end_time", DateTime),  # 解约 or 冻结
+    Column("end_reason", String(200)),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_credit_sign_patient_id", "patient_id"),
+    comment="先诊疗后付费签约",
+)
+
+schedule_stop = Table(
+    "schedule_stop",
+    metadata,
+    Column("stop_id", String(24), primary_key=True),
+    Column("dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),
+    Column("doctor_code", String(20), ForeignKey("staff.staff_code"), nullable=False),
+    Column("stop_date", Date, nullable=False),
+    Column("time_slot", String(1), nullable=False),  # 1 上午 / 2 下午 / 3 晚间 (as registration.time_slot)
+    Column("session_start", DateTime, nullable=False),  # the stopped session's hours (local wall-clock)
+    Column("session_end", DateTime, nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("sub_doctor_code", String(20), ForeignKey("staff.staff_code")),  # 替诊医生, NULL when none
+    Column("announced_at", DateTime, nullable=False),  # 停诊发布
+    Column("announcer_code", String(20), ForeignKey("staff.staff_code")),
+    Column("status", String(10), nullable=False),  # active 停诊 / revoked 已撤销(恢复出诊)
+    Column("revoke_time", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_schedule_stop_session", "session_start"),
+    comment="停诊",
+)
+
+patient_allergy = Table(
+    "patient_allergy",
+    metadata,
+    Column("allergy_id", String(24), primary_key=True),
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("allergen_type", String(1), nullable=False),  # 1 药物 / 2 食物 / 3 环境及其他
+    Column("allergen_code", String(20)),  # HIS drug class or allergen code, NULL when recorded as free text
+    Column("allergen_name", String(100), nullable=False),
+    Column("reaction", String(200)),  # 过敏反应 (皮疹, 荨麻疹 …), NULL when not recorded
+    Column("severity", String(1)),  # 1 轻度 / 2 中度 / 3 重度, NULL when not recorded
+    Column("recorded_at", DateTime, nullable=False),
+    Column("recorder_code", String(20), ForeignKey("staff.staff_code")),
+    Column("dept_code", String(20), ForeignKey("dept.dept_code")),
+    Column("status", String(10), nullable=False),  # active / voided
+    Column("void_time", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_patient_allergy_patient_id", "patient_id"),
+    comment="过敏史",
+)
+
+medtech_apply = Table(
+    "medtech_apply",
+    metadata,
+    Column("apply_no", String(30), primary_key=True),  # = lab_report / exam_report.apply_no once reported
+    Column("apply_kind", String(10), nullable=False),  # lab 检验 / exam 检查
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("visit_kind", String(1), nullable=False),  # O / E / I
+    Column("reg_id", String(20), ForeignKey("registration.reg_id")),
+    Column("adm_id", String(20), ForeignKey("inpatient_stay.adm_id")),
+    Column("item_code", String(20), nullable=False),  # lab: 检验组合 (panel_code); exam: 检查项目 (CT0101 …)
+    Column("item_name", String(100), nullable=False),
+    Column("apply_dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),
+    Column("apply_doctor_code", String(20), ForeignKey("staff.staff_code")),
+    Column("exec_dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),  # 检验科 / 放射科 …
+    Column("apply_time", DateTime, nullable=False),  # 开单
+    Column("charge_code", String(20)),  # charge_item.item_code billed for it, NULL when priced by the 医技 system
+    Column("amount", Money, nullable=False),
+    Column("register_time", DateTime),  # 医技登记: 标本接收 (lab) / 检查登记 (exam)
+    Column("register_no", String(30)),  # 标本条码 / 检查号
+    Column("report_id", String(24)),  # lab_report / exam_report.report_id once reported
+    Column("status", String(10), nullable=False),  # applied / registered / reported / cancelled
+    Column("cancel_time", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_medtech_apply_apply_time", "apply_time"),
+    Index("ix_medtech_apply_reg_id", "reg_id"),
+    comment="医技申请单",
+)
+
+charge_bill = Table(
+    "charge_bill",
+    metadata,
+    Column("bill_no", String(30), primary_key=True),  # 收费单号
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("reg_id", String(20), ForeignKey("registration.reg_id")),
+    Column("visit_kind", String(1), nullable=False),  # O / E
+    Column("dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),
+    Column("doctor_code", String(20), ForeignKey("staff.staff_code")),
+    Column("total_amount", Money, nullable=False),  # = the sum of its lines
+    Column("insurance_amount", Money, nullable=False),  # 医保支付 (统筹 + 个人账户)
+    Column("self_amount", Money, nullable=False),  # 个人自付 (total - insurance)
+    Column("pay_channel", String(10), nullable=False),  # code_dict pay_channel: cash / card / wechat / alipay / none
+    Column("pay_type", String(1), nullable=False),  # 0 普通 / 1 医保先诊疗后付费 / 2 银联卡先诊疗后付费
+    Column("setl_id", String(30)),  # the 医保 settlement this bill is (insu_settlement.setl_id), NULL when self-paid
+    Column("invoice_code", String(50)),  # 电子票据代码
+    Column("invoice_no", String(30)),  # 电子票据号码
+    Column("paid_at", DateTime, nullable=False),
+    Column("operator_code", String(20), ForeignKey("staff.staff_code")),  # 收费员, NULL for self-service / credit
+    Column("status", String(16), nullable=False),  # normal / part_refunded / refunded
+    Column("refunded_amount", Money, nullable=False),  # 累计退费
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_charge_bill_paid_at", "paid_at"),
+    Index("ix_charge_bill_reg_id", "reg_id"),
+    comment="门诊收费单",
+)
+
+charge_refund = Table(
+    "charge_refund",
+    metadata,
+    Column("refund_no", String(30), primary_key=True),
+    Column("bill_no", String(30), ForeignKey("charge_bill.bill_no"), nullable=False),
+    Column("patient_id", String(20), ForeignKey("patient.patient_id"), nullable=False),
+    Column("refund_time", DateTime, nullable=False),
+    Column("refund_amount", Money, nullable=False),  # positive: what goes back
+    Column("insurance_amount", Money, nullable=False),  # back to the 医保 fund and account
+    Column("self_amount", Money, nullable=False),  # back to the patient (原路退回)
+    Column("refund_channel", String(10), nullable=False),  # as the bill's pay_channel
+    Column("reason", String(200)),
+    Column("red_invoice_no", String(30)),  # 红冲票据号码
+    Column("cancel_setl_id", String(30)),  # the 医保 cancellation (insu_settlement row with refd_setl_flag 1)
+    Column("operator_code", String(20), ForeignKey("staff.staff_code")),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_charge_refund_refund_time", "refund_time"),
+    comment="退费",
+)
+
+charge_bill_line = Table(
+    "charge_bill_line",
+    metadata,
+    Column("line_id", String(30), primary_key=True),
+    Column("bill_no", String(30), ForeignKey("charge_bill.bill_no"), nullable=False),
+    Column("line_no", SmallInteger, nullable=False),
+    Column("item_kind", String(10), nullable=False),  # drug / item / material
+    Column("item_code", String(20), nullable=False),  # drug_dict.drug_code or charge_item.item_code
+    Column("item_name", String(200), nullable=False),
+    Column("spec", String(100)),
+    Column("unit", String(20)),
+    Column("fee_cat", String(2), nullable=False),  # 医疗收费项目类别 (code_dict fee_cat): 01 床位 … 09 西药 … 14 其他
+    Column("qty", Qty, nullable=False),
+    Column("unit_price", Price, nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("exec_dept_code", String(20), ForeignKey("dept.dept_code")),
+    Column("source_no", String(30)),  # the order it charges: clinical_order.order_no / medtech_apply.apply_no / reg_id
+    Column("fee_id", String(30)),  # fee_detail.fee_id of a 医保 bill's line
+    Column("status", String(10), nullable=False),  # normal / refunded
+    Column("refund_no", String(30), ForeignKey("charge_refund.refund_no")),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_charge_bill_line_bill_no", "bill_no"),
+    Index("ix_charge_bill_line_source_no", "source_no"),
+    comment="门诊收费明细",
 )
 
 

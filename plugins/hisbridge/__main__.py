@@ -1,5 +1,5 @@
 """``python -m hisbridge <command>``: ledger (list failures, re-queue), demo, queue-views, the 医保 gateway, the
-医保 catalogue table, the CDC front-end's DDL, the 互认 platform's docs and workstation service."""
+医保 catalogue table, the CDC front-end's DDL, the 互认 platform's docs and workstation service, the city brain's hospital-side API."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ COMMANDS = {
     "hsa-catalogue": ("hisbridge.platforms.hsa.catalogue_doc", "医保交易目录：生成文档中的交易表"),
     "cdc": ("hisbridge.platforms.cdc.cli", "传染病监测预警前置软件：建表脚本（ddl）与表文档（doc）"),
     "mutual": ("hisbridge.platforms.mutual.cli", "省检查检验结果互认平台：接口文档（doc）与工作站服务（serve）"),
+    "city-brain": ("hisbridge.platforms.city_brain.cli", "城市大脑·先诊疗后付费：医院接口（serve）与接口文档（doc）"),
 }
 
 

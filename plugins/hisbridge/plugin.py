@@ -50,6 +50,13 @@ def _mutual_app():
     return app_from_airflow()
 
 
+def _city_brain_app():
+    # The city brain signs its calls (per-caller secrets, IP allow-list), not an Airflow login; built on first use.
+    from hisbridge.platforms.city_brain.wiring import app_from_airflow
+
+    return app_from_airflow()
+
+
 class HisbridgePlugin(AirflowPlugin):
     name = "hisbridge"
     fastapi_apps = [
@@ -58,6 +65,8 @@ class HisbridgePlugin(AirflowPlugin):
         {"app": _gateway_app(), "url_prefix": "/hsa-gateway", "name": "医保实时网关"},
         # 检查检验互认: reminders for the workstations and the 互认 page (production: `mutual serve`, own workers)
         {"app": _mutual_app(), "url_prefix": "/mutual", "name": "检查检验互认工作站服务"},
+        # 城市大脑·先诊疗后付费: the hospital-side API (production: `city-brain serve`, own workers)
+        {"app": _city_brain_app(), "url_prefix": "/city-brain", "name": "城市大脑医院接口"},
     ]
     external_views = [{"name": "投递台账", "href": "/hisbridge/ledger/", "destination": "nav",
                        "category": "hisbridge", "url_route": "hisbridge-ledger"}]

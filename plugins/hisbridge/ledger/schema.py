@@ -16,6 +16,8 @@
 ``feed_lease``       one run at a time per correction scope on databases without advisory locks (SQLite).
 ``recognition_decision`` the 检查检验互认 page's state per (visit, other hospital's report): the report as the
                      platform listed it, when it was viewed, quoted, and the doctor's current decision.
+``api_nonce``        nonces a served API has accepted (the city-brain API): a replayed request is refused; rows
+                     older than the replay window are purged.
 
 The schema is managed by Alembic (``ledger/migrations``; ``python -m hisbridge ledger upgrade``). This module is
 the current shape; a change to it comes with a migration. See
@@ -247,3 +249,16 @@ recognition_decision = Table(
     Column("quote_id", String(64)),
     UniqueConstraint("visit_id", "report_id", name="uq_recognition_decision_visit_report"),
 )
+
+# Nonces of signed calls a served API accepted (the city-brain API), kept for its replay window: inserting a nonce
+# that is already there inserts nothing, and that is how a replay is recognised, in one statement on every
+# database and across every worker process.
+api_nonce = Table(
+    "api_nonce",
+    metadata,
+    Column("service", String(32), primary_key=True),  # city_brain …
+    Column("app_id", String(64), primary_key=True),  # the caller
+    Column("nonce", String(64), primary_key=True),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_api_nonce_seen_at", api_nonce.c.service, api_nonce.c.seen_at)

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -174,6 +174,8 @@ class Ledger:
         # per thread: the connection pinned by pin()/pin_answers(), and the transaction a msgid factory joins
         self._local = threading.local()
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT") if self._pg else engine
+        self._nonces_purged: dict[str, float] = {}  # service → when this process last purged its old nonces
+        self._nonce_lock = threading.Lock()
 
     # -- schema --------------------------------------------------------------------------------------------
     def ensure_schema(self) -> None:
@@ -671,6 +673,45 @@ class Ledger:
                         limit: int = 200) -> list[dict]:
         j = s.call_journal
         return self._rows(j, j.c.id.desc(), limit, platform=platform, business_ref=business_ref)
+
+    # -- served APIs: nonces and the health of the feeds behind them ------------------------------------------
+    NONCE_PURGE_EVERY_S = 60.0
+
+    def remember_nonce(self, service: str, app_id: str, nonce: str, window_s: float) -> bool:
+        """Remember ``nonce`` of ``app_id``'s signed call to ``service``: ``True`` when it is new, ``False`` when it
+        is a replay (seen within ``window_s``). One ``INSERT … ON CONFLICT DO NOTHING``: the primary key decides,
+        across every process; rows older than ``window_s`` are purged, by each process at most once a minute."""
+        now = _aware(self.clock()).astimezone(UTC)
+        self._purge_nonces(service, now, window_s)
+        t = s.api_nonce
+        stmt = self._insert(t).values(service=service, app_id=app_id, nonce=nonce, seen_at=now)
+        # RETURNING says whether a row went in (rowcount is not reported for an INSERT by every driver)
+        stmt = stmt.on_conflict_do_nothing(index_elements=[t.c.service, t.c.app_id, t.c.nonce]).returning(t.c.nonce)
+        with self._single() as conn:
+            return conn.execute(stmt).first() is not None
+
+    def _purge_nonces(self, service: str, now: datetime, window_s: float) -> None:
+        due = time.monotonic()
+        with self._nonce_lock:
+            last = self._nonces_purged.get(service)
+            if last is not None and due - last < self.NONCE_PURGE_EVERY_S:
+                return
+            self._nonces_purged[service] = due
+        t = s.api_nonce
+        with self._single() as conn:
+            conn.execute(delete(t).where(t.c.service == service,
+                                         t.c.seen_at < now - timedelta(seconds=window_s)))
+
+    def unsent(self, feed_prefix: str, states: Sequence[str] = (s.PENDING, s.UNKNOWN, s.QUARANTINED),
+               ) -> tuple[int, datetime | None]:
+        """How many records of the feeds named ``feed_prefix…`` wait in ``states``, and when the oldest of them
+        was first seen (``None`` when none waits): a served API's health check reports its pushes' queue."""
+        t = s.delivery_record
+        q = select(func.count(), func.min(t.c.first_seen_at)).where(
+            t.c.feed.startswith(feed_prefix, autoescape=True), t.c.state.in_(tuple(states)))
+        with self.engine.connect() as conn:
+            count, oldest = conn.execute(q).one()
+        return int(count), (_aware(oldest) if oldest is not None else None)
 
     # -- the 检查检验互认 page's state ------------------------------------------------------------------------
     def remember_listed_reports(self, visit_id: str, patient_id: str,

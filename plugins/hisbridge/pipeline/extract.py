@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, bindparam, text
+from sqlalchemy import DateTime, Engine, bindparam, column, func, select, text
 
 from hisbridge.pipeline.spec import FeedSpec
 
@@ -94,7 +94,11 @@ class _Folder:
         self.columns = tuple(columns)
         self.key_at = [index[c] for c in spec.business_key]
         self.voided_at = index[spec.voided_column] if spec.voided_column else None
-        self.lists = [(name, index[src.column]) for name, src in spec.lists.items()]
+        self.lists = [(name, index[src.column]) for name, src in spec.lists.items() if src.items is None]
+        #: lists of objects: (name, position of the item's key, positions of the item's fields)
+        self.objects = [(name, index[src.key], tuple(index[c.column] for c in src.items.values()))
+                        for name, src in spec.lists.items() if src.items is not None and src.key]
+        self.seen: dict[str, set[Any]] = {}  # item keys of the record being folded, per list of objects
 
     def key(self, row: tuple) -> str:
         if len(self.key_at) == 1:
@@ -104,8 +108,10 @@ class _Folder:
 
     def new(self, key: str, row: tuple) -> SourceRecord:
         voided = self.voided_at is not None and row[self.voided_at] in (1, "1", True)
-        record = SourceRecord(key, lists={name: [] for name, _ in self.lists}, row=tuple(row),
-                              columns=self.columns, voided=voided)
+        lists: dict[str, list[Any]] = {name: [] for name, _ in self.lists}
+        lists.update((name, []) for name, _, _ in self.objects)
+        self.seen = {name: set() for name, _, _ in self.objects}
+        record = SourceRecord(key, lists=lists, row=tuple(row), columns=self.columns, voided=voided)
         self.collect(record, row)
         return record
 
@@ -114,6 +120,23 @@ class _Folder:
             value = row[n]
             if value is not None and value not in record.lists[name]:
                 record.lists[name].append(value)
+        for name, key_at, fields_at in self.objects:  # an object item: its fields' values, once per item key
+            item_key = row[key_at]
+            if item_key is not None and item_key not in self.seen[name]:
+                self.seen[name].add(item_key)
+                record.lists[name].append(tuple(row[n] for n in fields_at))
+
+
+def count_records(engine: Engine, spec: FeedSpec, window_start: datetime, window_end: datetime) -> int:
+    """How many records the feed's SQL selects in the window (distinct business keys: a record of several rows
+    counts once) — one query the database answers without sending the rows."""
+    stmt = text(spec.sql_text()).bindparams(
+        bindparam("window_start", type_=DateTime()), bindparam("window_end", type_=DateTime())
+    ).columns(*(column(c) for c in spec.business_key)).subquery("feed_rows")
+    keys = select(*(stmt.c[c] for c in spec.business_key)).distinct().subquery("feed_keys")
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(keys),
+                                {"window_start": window_start, "window_end": window_end}).scalar_one())
 
 
 def read_ahead(chunks: Iterator[list[SourceRecord]], depth: int = 1) -> Iterator[list[SourceRecord]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from hisbridge.pipeline.extract import SourceRecord
-from hisbridge.pipeline.spec import ConstSource, FeedSpec
+from hisbridge.pipeline.spec import ColumnSource, ConstSource, FeedSpec
 
 
 class MappingError(ValueError):
@@ -42,11 +42,37 @@ def map_record(spec: FeedSpec, record: SourceRecord) -> dict[str, Any]:
                 value = table[code]
         wire[name] = value
     for name, src in spec.lists.items():
-        item = src.item_field
-        wire[name] = [{item: str(v)} for v in record.lists.get(name, [])]
+        if src.items is None:
+            item = src.item_field
+            wire[name] = [{item: str(v)} for v in record.lists.get(name, [])]
+            continue
+        items = []
+        for values in record.lists.get(name, []):  # one tuple of SQL values per item, in the items' order
+            obj: dict[str, Any] = {}
+            for (field, source), value in zip(src.items.items(), values, strict=True):
+                obj[field] = _item_value(spec, f"{name}[].{field}", source, value, problems)
+            items.append(obj)
+        wire[name] = items
     if problems:
         raise MappingError(problems, wire)
     return wire
+
+
+def _item_value(spec: FeedSpec, name: str, source: ColumnSource, value: Any, problems: list[str]) -> Any:
+    """A list item's field: its default for NULL, its code map (an unmapped code is a problem, not a guess)."""
+    if value is None or value == "":
+        return source.default
+    if source.codes is None:
+        return value
+    table = spec.codes[source.codes]
+    code = str(value)
+    if code not in table:
+        problem = (f"代码未对照：{name} 的 HIS 代码 {code!r} 不在对照表 {source.codes} 中"
+                   "（在 include/mappings 中补充对照后重新排队）")
+        if problem not in problems:
+            problems.append(problem)
+        return None
+    return table[code]
 
 
 _Plan = tuple[tuple[str, str | None, Any, dict[str, str] | None, str | None], ...]

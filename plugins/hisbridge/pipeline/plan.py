@@ -19,6 +19,8 @@ rejected, same content              —                 ``keep_rejected`` — no
 on the platform¹, content changed   group / by id /   ``correct_then_send`` — remove what is there, send anew
 or outcome unknown                  reversal
 on the platform¹, …                 upsert            ``send`` — the new content replaces the old
+unknown¹, same content              none, platform    ``send`` — the platform keeps one copy per key, so the
+                                    resends unknown³  same record again is safe
 on the platform¹, …                 none              ``refuse`` — a second copy would be sent: ops must
 anything else                       —                 ``send`` (new, pending, re-queued, fixed)
 ==================================  ================  =====================================================
@@ -26,6 +28,8 @@ anything else                       —                 ``send`` (new, pending, 
 ¹ acknowledged, unknown or sent without an answer: the platform holds it or may hold it.
 ² ``unsent_may_exist``: a delete-by-id platform whose records may also be entered outside hisbridge (医保 目录对照
   made in the 医保 client before go-live): a void the ledger has never seen is still withdrawn there.
+³ ``resend_unknown``: a platform that dedupes by our business key (the city brain's notifications by eventId):
+  the resolution of an unknown outcome is to send the same record again.
 
 A correction's *target* is the correction key for a group correction (医保 3507 deletes a whole batch) and the
 business key otherwise. A group correction removes records this plan does not touch (the target's other
@@ -101,10 +105,11 @@ def settled(source_hash: str, before: Prior | None) -> Action | None:
 
 
 def plan_chunk(candidates: Sequence[Candidate], prior: Mapping[str, Prior], correction: Correction, *,
-               unsent_may_exist: bool = False) -> ChunkPlan:
+               unsent_may_exist: bool = False, resend_unknown: bool = False) -> ChunkPlan:
     plan = ChunkPlan()
     for c in candidates:
-        decision = decide(c, prior.get(c.key), correction, unsent_may_exist=unsent_may_exist)
+        decision = decide(c, prior.get(c.key), correction, unsent_may_exist=unsent_may_exist,
+                          resend_unknown=resend_unknown)
         plan.decisions[c.key] = decision
         if decision.target is not None:
             plan.corrections.setdefault(decision.target, []).append(c.key)
@@ -115,7 +120,8 @@ def plan_chunk(candidates: Sequence[Candidate], prior: Mapping[str, Prior], corr
     return plan
 
 
-def decide(c: Candidate, before: Prior | None, correction: Correction, *, unsent_may_exist: bool = False) -> Decision:
+def decide(c: Candidate, before: Prior | None, correction: Correction, *, unsent_may_exist: bool = False,
+           resend_unknown: bool = False) -> Decision:
     on_platform = before is not None and before.state in ON_PLATFORM
     if c.voided:
         if on_platform or (before is None and unsent_may_exist and correction is Correction.DELETE_BY_ID):
@@ -136,6 +142,8 @@ def decide(c: Candidate, before: Prior | None, correction: Correction, *, unsent
         return Decision(Action.SEND)
     if correction is Correction.UPSERT:
         return Decision(Action.SEND)
+    if resend_unknown and before is not None and before.state != ACKNOWLEDGED and before.content_hash == c.digest:
+        return Decision(Action.SEND)  # unknown or sent without an answer, unchanged: the platform keeps one copy
     return _correct(Action.CORRECT_THEN_SEND, c, correction)
 
 

@@ -58,6 +58,10 @@ class Capabilities:
     #: the platform may hold records that never went through hisbridge (entered before go-live or by hand):
     #: a void the ledger has never seen is still corrected (delete by id), "not found" counting as done
     unsent_may_exist: bool = False
+    #: the platform keeps one copy per business key and answers a repeat as such (the city brain dedupes its
+    #: notifications by eventId): a record whose outcome is unknown is sent again as it was, even where the
+    #: platform offers no correction; a record whose content changed still follows ``correction``
+    resend_unknown: bool = False
 
     def mode(self, requested: Mode) -> Mode:
         """The delivery mode actually used: batch only where the feed has a batch operation."""

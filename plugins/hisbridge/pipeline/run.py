@@ -35,7 +35,7 @@ from sqlalchemy import Engine
 from hisbridge.ledger import schema as ls
 from hisbridge.ledger.store import REUPLOAD, LeaseBusy, Ledger, LedgerItem, MessageResult, RunContext, Ticket
 from hisbridge.pipeline.checks import compile_checks
-from hisbridge.pipeline.extract import SourceRecord, extract_records, read_ahead
+from hisbridge.pipeline.extract import SourceRecord, count_records, extract_records, read_ahead
 from hisbridge.pipeline.mapping import MappingError, map_record
 from hisbridge.pipeline.plan import Action, Candidate, plan_chunk, settled
 from hisbridge.pipeline.platform import (
@@ -181,6 +181,8 @@ class _FeedRun:
         # each stage thread writes on one connection of its own for the whole run
         self.beginner.submit(ledger.pin).result()
         self.recorder.submit(ledger.pin_answers).result()
+        #: set by run_feed for a feed that reports progress (``progress: true``)
+        self.progress: Progress | None = None
 
     # -- one chunk ----------------------------------------------------------------------------------------
     def process(self, records: list[SourceRecord]) -> None:
@@ -205,7 +207,7 @@ class _FeedRun:
         _remember_personal(self.personal, checked)
         by_key = {c.record.key: c for c in checked}
         plan = plan_chunk([self._candidate(c) for c in checked], prior, self.caps.correction,
-                          unsent_may_exist=self.caps.unsent_may_exist)
+                          unsent_may_exist=self.caps.unsent_may_exist, resend_unknown=self.caps.resend_unknown)
 
         quarantine = [self._item(by_key[k], "; ".join(by_key[k].reasons)) for k in plan.keys(Action.QUARANTINE)]
         for k in plan.keys(Action.QUARANTINE):
@@ -391,6 +393,8 @@ class _FeedRun:
                 self.tally.reasons[err] += 1
         if result.outcome in TRANSIENT_OUTCOMES or result.outcome == "refused_by_gateway":
             self._halt(result, ticket.msgid)
+        if self.progress is not None:
+            self.progress.report(self.tally)
 
     def drain(self) -> None:
         """Every queued message sent and its answer recorded."""
@@ -462,6 +466,45 @@ class _FeedRun:
         return digest.hexdigest()
 
 
+class Progress:
+    """The progress line of a long window (``progress: true`` in the feed's YAML), logged after every answered
+    message: ``city_brain_history_bill 2026-10-03: 页 3/12，已确认 600/2317 条（26%）``.
+
+    ``total`` is counted before the run (:func:`~hisbridge.pipeline.extract.count_records`); a page is
+    ``batch_size`` records; "confirmed" counts the records the platform holds — acknowledged by this run or
+    skipped as acknowledged before (so a resumed run starts where the killed one stopped, not at 0); the page
+    number follows every record with a final state (quarantined and rejected ones too)."""
+
+    def __init__(self, feed: str, window: tuple[datetime, datetime], total: int, batch_size: int,
+                 logger: logging.Logger = log) -> None:
+        self.feed, self.total, self.batch_size, self.log = feed, total, max(1, batch_size), logger
+        self.label = window_label(*window)
+        self.pages = -(-total // self.batch_size)
+        self.last: tuple[int, int] | None = None
+
+    def line(self, tally: _Tally) -> tuple[str, tuple[int, int]]:
+        confirmed = tally.states[ls.ACKNOWLEDGED] + tally.states["skipped"]
+        handled = sum(tally.states[state] for state in FINAL_STATES)
+        page = min(self.pages, -(-handled // self.batch_size))
+        pct = 100 if not self.total else min(100, round(100 * confirmed / self.total))
+        return (f"{self.feed} {self.label}: 页 {page}/{self.pages}，已确认 {confirmed}/{self.total} 条（{pct}%）",
+                (page, confirmed))
+
+    def report(self, tally: _Tally) -> None:
+        text, state = self.line(tally)
+        if state != self.last:
+            self.last = state
+            self.log.info("%s", text)
+
+
+def window_label(start: datetime, end: datetime) -> str:
+    """``2026-10-03`` for a calendar day, ``2026-10-03 08:00 → 2026-10-03 08:02`` otherwise."""
+    midnight = start.hour == start.minute == start.second == start.microsecond == 0
+    if midnight and end - start == timedelta(days=1):
+        return start.date().isoformat()
+    return f"{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M}"
+
+
 def batches(items: Sequence[_Send], size: int, identity: Callable[[_Send], Hashable | None]) -> list[list[_Send]]:
     """Split into messages of at most ``size``, never two rows of the same identity in one message: the
     platform's answer names failed rows by their fields, so twins could not be told apart."""
@@ -520,6 +563,9 @@ def run_feed(spec: FeedSpec, his: Engine, ledger: Ledger, sender: Sender, window
     scope = scope_feeds(spec)
     feed_run = _FeedRun(spec, ledger, sender, caps, run, settings, tally, scope)
     summary = FeedSummary(spec.feed, window_start.isoformat(sep=" "), window_end.isoformat(sep=" "), feed_run.mode)
+    if spec.progress:
+        total = count_records(his, spec, window_start - timedelta(seconds=spec.reread_s), window_end)
+        feed_run.progress = Progress(spec.feed, window, total, feed_run.batch_size)
     holder = f"{settings.run_id}#{uuid.uuid4().hex[:8]}"
     try:
         with ledger.lease(target.correction_scope(spec), holder, settings.lease_wait_s):
@@ -534,6 +580,8 @@ def run_feed(spec: FeedSpec, his: Engine, ledger: Ledger, sender: Sender, window
                     feed_run.process(chunk)
             finally:
                 feed_run.close()
+            if feed_run.progress is not None:  # the closing figure (also when nothing was left to send)
+                feed_run.progress.report(tally)
     except LeaseBusy as exc:
         raise DeliveryHalted(f"{spec.feed}: {exc}") from None
     if tally.states[ls.ACKNOWLEDGED] + tally.states[ls.QUARANTINED] > 20_000:

@@ -38,10 +38,49 @@ FieldSource = ColumnSource | ConstSource
 
 
 class ListSource(_Strict):
-    """A list-valued wire field built from one column of the consecutive rows of one record."""
+    """A list-valued wire field built from the consecutive rows of one record (the SQL returns one row per record
+    and list item, ordered by the business key). Two shapes:
 
-    column: str
-    item_field: str
+    * ``{column, item_field}`` — one column per item: items ``{item_field: "<the value as text>"}``, each value
+      once (医保's 追溯码 lists);
+    * ``{items: {wire field: column | {column, codes, default}}, key: column}`` — one object per item, its fields
+      from several columns (prescription lines, lab results). ``key`` is the SQL column that identifies an item:
+      a row whose key is NULL (a LEFT JOIN without items) adds none, and a key already seen in the record adds
+      nothing again (a second list joined into the same SQL does not repeat the items). Values keep their SQL
+      types (the platform's model formats them); code maps and defaults apply as they do to fields.
+    """
+
+    # unset parts are left out of the dump: a one-column list keeps the fingerprint it had before objects existed
+    column: str | None = Field(None, exclude_if=lambda v: v is None)
+    item_field: str | None = Field(None, exclude_if=lambda v: v is None)
+    items: dict[str, ColumnSource] | None = Field(None, exclude_if=lambda v: v is None)
+    key: str | None = Field(None, exclude_if=lambda v: v is None)
+
+    @field_validator("items", mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        """``wire: column`` is shorthand for ``wire: {column: column}``."""
+        if isinstance(value, dict):
+            return {k: ({"column": v} if isinstance(v, str) else v) for k, v in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> ListSource:
+        if self.items is None:
+            if not (self.column and self.item_field) or self.key:
+                raise ValueError("a list is {column, item_field} (one column) or {items, key} (objects)")
+        elif self.column or self.item_field or not self.key or not self.items:
+            raise ValueError("a list of objects is {items: {field: column}, key: <the column identifying an item>}")
+        return self
+
+    @property
+    def source_columns(self) -> set[str]:
+        if self.items is None:
+            return {self.column} if self.column else set()
+        columns = {s.column for s in self.items.values()}
+        if self.key:
+            columns.add(self.key)
+        return columns
 
 
 class Check(_Strict):
@@ -120,6 +159,9 @@ class FeedSpec(_Strict):
     #: parents whose records must be acknowledged before this feed's records that name them are sent (left out
     #: of the dump when empty: declarations without parents keep their fingerprint)
     parents: list[ParentRef] = Field(default_factory=list, exclude_if=lambda v: not v)
+    #: a long window (a history capture): the run counts the window's records first and logs a progress line per
+    #: answered message — pages and records confirmed so far (left out of the dump when false)
+    progress: bool = Field(False, exclude_if=lambda v: not v)
 
     @field_validator("fields", mode="before")
     @classmethod
@@ -132,6 +174,10 @@ class FeedSpec(_Strict):
         for wire, src in self.fields.items():
             if isinstance(src, ColumnSource) and src.codes and src.codes not in self.codes:
                 raise ValueError(f"field {wire}: code map {src.codes!r} is not declared under codes")
+        for name, lst in self.lists.items():
+            for wire, src in (lst.items or {}).items():
+                if src.codes and src.codes not in self.codes:
+                    raise ValueError(f"list {name}, field {wire}: code map {src.codes!r} is not declared under codes")
         overlap = set(self.fields) & set(self.lists)
         if overlap:
             raise ValueError(f"fields declared both as scalar and list: {sorted(overlap)}")
@@ -175,7 +221,8 @@ class FeedSpec(_Strict):
     @property
     def source_columns(self) -> set[str]:
         cols = {s.column for s in self.fields.values() if isinstance(s, ColumnSource)}
-        cols |= {s.column for s in self.lists.values()}
+        for lst in self.lists.values():
+            cols |= lst.source_columns
         cols |= set(self.business_key)
         cols |= {c for check in self.checks for c in (check.when or {})}
         if self.voided_column:

@@ -19,6 +19,7 @@ PLATFORMS: dict[str, str] = {
     "hsa": "hisbridge.platforms.hsa.feeds:PLATFORM",
     "cdc": "hisbridge.platforms.cdc.feeds:PLATFORM",
     "mutual": "hisbridge.platforms.mutual.feeds:PLATFORM",
+    "city_brain": "hisbridge.platforms.city_brain.feeds:PLATFORM",
 }
 
 

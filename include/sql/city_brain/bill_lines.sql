@@ -1,0 +1,28 @@
+-- 城市大脑·收费明细 (child of outpatientPaymentDetail): the lines of the bills asked for (parent_key = bill_no).
+-- fee_cat: 医疗收费项目类别 (01 床位费 … 09 西药费 10 中药饮片费 11 中成药费 … 14 其他费; code_dict fee_cat);
+-- source_no: the order the line charges (处方号, 申请单号, or the reg_id for the 诊察费); line_status 1 正常, 2 已退费.
+-- Bind: keys (an expanding list of bill numbers).
+-- Portable SQL (Oracle, PostgreSQL, SQLite); output column names are the answer's fields (snake case).
+SELECT
+    l.bill_no AS parent_key,
+    l.line_no AS line_no,
+    l.item_kind AS item_kind,
+    l.item_code AS item_code,
+    l.item_name AS item_name,
+    l.spec AS spec,
+    l.unit AS unit,
+    l.fee_cat AS fee_cat,
+    c.name AS fee_cat_name,
+    l.qty AS qty,
+    l.unit_price AS unit_price,
+    l.amount AS amount,
+    l.exec_dept_code AS exec_dept_code,
+    d.dept_name AS exec_dept_name,
+    l.source_no AS source_no,
+    CASE WHEN l.status = 'refunded' THEN '2' ELSE '1' END AS line_status,
+    l.refund_no AS refund_no
+FROM charge_bill_line l
+LEFT JOIN code_dict c ON c.dict_type = 'fee_cat' AND c.code = l.fee_cat
+LEFT JOIN dept d ON d.dept_code = l.exec_dept_code
+WHERE l.bill_no IN :keys
+ORDER BY l.bill_no, l.line_no
