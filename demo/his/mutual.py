@@ -28,11 +28,8 @@ CLI: ``python -m demo.his.mutual --url URL --day 2026-11-24 [--seed 42]`` prints
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import random
-import sys
-import time as _time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -594,39 +591,11 @@ class _Generator:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from hisbridge.db import make_engine
+    from demo.his.generator_cli import run_generator
 
-    parser = argparse.ArgumentParser(prog="python -m demo.his.mutual", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", required=True,
-                        help="SQLAlchemy URL of a demo HIS filled by python -m demo.his, demo.his.insurance and "
-                             "demo.his.emr")  # fmt: skip
-    parser.add_argument("--day", type=date.fromisoformat, required=True, help="the demo day, yyyy-mm-dd")
-    parser.add_argument("--seed", type=int, default=42)
-    args = parser.parse_args(argv)
-
-    engine = make_engine(args.url)
-    try:
-        started = _time.perf_counter()
-        summary = generate_mutual(engine, args.day, seed=args.seed)
-        elapsed = _time.perf_counter() - started
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        engine.dispose()
-
-    print(f"互认 data (预约, planted reports) for {summary.day - timedelta(days=1)} and {summary.day} "
-          f"(seed {summary.seed}) in {elapsed:.1f}s")  # fmt: skip
-    for table, count in summary.counts.items():
-        print(f"  {table:<20} {count:>9}{'  (added)' if table in ADDED_TO else ''}")
-    print("edge cases:")
-    for name, value in dataclasses.asdict(summary.edge_cases).items():
-        shown = ", ".join(value) if isinstance(value, tuple) else value
-        print(f"  {name:<26} {shown}")
-    print(f"planted changes on {summary.day}: "
-          + ", ".join(f"{c.table} {','.join(map(str, c.key.values()))}" for c in summary.day_changes))  # fmt: skip
-    return 0
-
+    return run_generator(argv, prog="python -m demo.his.mutual", description=__doc__.split("\n\n")[0],
+                         needs="python -m demo.his, demo.his.insurance and demo.his.emr", generate=generate_mutual, added_to=ADDED_TO,
+                         title=lambda s: f"互认 data (预约, planted reports) for {s.day - timedelta(days=1)} and {s.day} (seed {s.seed})")
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -17,11 +17,9 @@ Admin routes under ``/admin`` (no signature, same envelope): ``state``, ``events
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import threading
-import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -29,7 +27,6 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import Receive, Scope, Send
 
 from simulators.city_brain import receive, spec
 from simulators.city_brain.faults import (
@@ -42,21 +39,13 @@ from simulators.city_brain.faults import (
 from simulators.city_brain.receive import Answer
 from simulators.city_brain.state import SimState
 from simulators.city_brain.verify import Verifier
+from simulators.transport_faults import RawSendApp, drop_connection, html_error, wait_unless_closing
 
 log = logging.getLogger("simulators.city_brain")
 
 JSON_TYPE = "application/json;charset=UTF-8"
-RAW_SEND = "city_brain_sim.raw_send"
 _REQUEST_TEXT_MAX = 4000  # how much of an unparsable body the journal keeps
 
-
-class _SimApp(FastAPI):
-    """FastAPI that keeps the server's own ``send`` in the scope, so the ``drop`` fault can cut the line."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            scope[RAW_SEND] = send
-        await super().__call__(scope, receive, send)
 
 
 def _json(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
@@ -76,45 +65,17 @@ def _bad(message: str, status: int = 400) -> Response:
     return _envelope(spec.BAD_PARAM, message, None, status)
 
 
-def _html(status: int, reason: str) -> Response:
-    text = (
-        f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
-        f"<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
-    )
-    return Response(text, status_code=status, media_type="text/html")
 
-
-def _drop_connection(request: Request) -> Response:
-    """Close the client connection without a byte of answer (uvicorn); elsewhere answer HTTP 502."""
-    send = request.scope.get(RAW_SEND)
-    cycle = getattr(send, "__self__", None)
-    transport = getattr(cycle, "transport", None)
-    if transport is None or cycle is None:
-        return _html(502, "Bad Gateway")
-    transport.abort()
-    cycle.disconnected = True  # uvicorn then sends nothing more on this connection
-    return Response(b"")
-
-
-async def _wait(request: Request, seconds: float) -> bool:
-    """Sleep ``seconds`` unless the server stops first (then ``False``: give up as a dying server would)."""
-    closing: threading.Event = request.app.state.closing
-    deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        if closing.is_set():
-            return False
-        await asyncio.sleep(min(left, 0.05))
-    return True
 
 
 async def _down(request: Request, faults: FaultPlan, state: SimState) -> Response:
     state.count("down")
     mode = faults.settings()["down_mode"]
     if mode == "drop":
-        return _drop_connection(request)
+        return drop_connection(request)
     if mode == "hang":
-        await _wait(request, faults.settings()["down_delay_ms"] / 1000)
-    return _html(503, "Service Unavailable")
+        await wait_unless_closing(request, faults.settings()["down_delay_ms"] / 1000)
+    return html_error(503, "Service Unavailable")
 
 
 def _keys(op: str, payload: Any) -> dict[str, Any]:
@@ -148,8 +109,8 @@ async def _call(request: Request, state: SimState, faults: FaultPlan, verifier: 
         state.journal_add({**journal, "http_status": reply.http_status, "answer": body})
         state.count(f"{op}_{'ok' if reply.ok else reply.code}")
         delay_s += faults.settings()["latency_ms"] / 1000
-        if delay_s and not await _wait(request, delay_s):
-            return _html(503, "Service Unavailable")
+        if delay_s and not await wait_unless_closing(request, delay_s):
+            return html_error(503, "Service Unavailable")
         return _json(body, reply.http_status, reply.headers)
 
     if bad is not None:
@@ -176,7 +137,7 @@ async def _call(request: Request, state: SimState, faults: FaultPlan, verifier: 
     if fault is not None and fault.kind == "http_500_before":
         verifier.release(payload["appId"], payload["nonce"])  # nothing reached the city brain
         state.journal_add({**journal, "http_status": 500, "answer": None})
-        return _html(500, "Internal Server Error")
+        return html_error(500, "Internal Server Error")
     if fault is not None and fault.kind == "refuse":
         return await answer(Answer.refused(fault.code or DEFAULT_REFUSE_CODE, fault.msg or DEFAULT_REFUSE_MSG))
 
@@ -187,10 +148,10 @@ async def _call(request: Request, state: SimState, faults: FaultPlan, verifier: 
         return await answer(reply)
     if fault.kind == "http_500_after":
         state.journal_add({**journal, "http_status": 500, "answer": reply.to_json(request_id)})
-        return _html(500, "Internal Server Error")
+        return html_error(500, "Internal Server Error")
     if fault.kind == "drop":
         state.journal_add({**journal, "http_status": None, "answer": reply.to_json(request_id)})
-        return _drop_connection(request)
+        return drop_connection(request)
     return await answer(reply, delay_s=fault.delay_ms / 1000)  # slow
 
 
@@ -209,7 +170,7 @@ def create_app(state: SimState, faults: FaultPlan, verifier: Verifier, *,
     if unknown:
         raise ValueError(f"paths name unknown operations: {', '.join(sorted(unknown))}")
     by_path = {path: op for op, path in {**receive.DEFAULT_PATHS, **(paths or {})}.items()}
-    app = _SimApp(title="城市大脑模拟器 city_brain (接收推送)", docs_url=None, redoc_url=None, openapi_url=None)
+    app = RawSendApp(title="城市大脑模拟器 city_brain (接收推送)", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.sim = state
     app.state.faults = faults
     app.state.verifier = verifier

@@ -18,11 +18,9 @@ Admin routes under ``/admin`` (no authentication, same envelope): ``state``, ``d
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import threading
-import time
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -31,7 +29,6 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import Receive, Scope, Send
 
 from simulators.mutual import receive, samples, spec
 from simulators.mutual.auth import Auth
@@ -44,21 +41,13 @@ from simulators.mutual.faults import (
 )
 from simulators.mutual.reports import ReportError
 from simulators.mutual.state import SimState
+from simulators.transport_faults import RawSendApp, drop_connection, html_error, wait_unless_closing
 
 log = logging.getLogger("simulators.mutual")
 
 JSON_TYPE = "application/json;charset=UTF-8"
-RAW_SEND = "mutual_sim.raw_send"
 _REQUEST_TEXT_MAX = 4000  # how much of an unparsable body the journal keeps
 
-
-class _SimApp(FastAPI):
-    """FastAPI that keeps the server's own ``send`` in the scope, so the ``drop`` fault can cut the line."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            scope[RAW_SEND] = send
-        await super().__call__(scope, receive, send)
 
 
 def _envelope(code: str, msg: str, data: Any = None, status: int = 200) -> Response:
@@ -75,45 +64,17 @@ def _bad(msg: str, status: int = 400) -> Response:
     return _envelope(spec.REFUSED, msg, None, status)
 
 
-def _html(status: int, reason: str) -> Response:
-    text = (
-        f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
-        f"<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
-    )
-    return Response(text, status_code=status, media_type="text/html")
 
-
-def _drop_connection(request: Request) -> Response:
-    """Close the client connection without a byte of answer (uvicorn); elsewhere answer HTTP 502."""
-    send = request.scope.get(RAW_SEND)
-    cycle = getattr(send, "__self__", None)
-    transport = getattr(cycle, "transport", None)
-    if transport is None or cycle is None:
-        return _html(502, "Bad Gateway")
-    transport.abort()
-    cycle.disconnected = True  # uvicorn then sends nothing more on this connection
-    return Response(b"")
-
-
-async def _wait(request: Request, seconds: float) -> bool:
-    """Sleep ``seconds`` unless the server stops first (then ``False``: give up as a dying server would)."""
-    closing: threading.Event = request.app.state.closing
-    deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        if closing.is_set():
-            return False
-        await asyncio.sleep(min(left, 0.05))
-    return True
 
 
 async def _down(request: Request, faults: FaultPlan, state: SimState) -> Response:
     state.count("down")
     mode = faults.settings()["down_mode"]
     if mode == "drop":
-        return _drop_connection(request)
+        return drop_connection(request)
     if mode == "hang":
-        await _wait(request, faults.settings()["down_delay_ms"] / 1000)
-    return _html(503, "Service Unavailable")
+        await wait_unless_closing(request, faults.settings()["down_delay_ms"] / 1000)
+    return html_error(503, "Service Unavailable")
 
 
 async def _call(request: Request, state: SimState, faults: FaultPlan, auth: Auth, op: str) -> Response:
@@ -133,8 +94,8 @@ async def _call(request: Request, state: SimState, faults: FaultPlan, auth: Auth
         state.count(f"{op}_{'ok' if reply.ok else reply.code}")
         if is_query:
             delay_s += faults.settings()["latency_ms"] / 1000
-        if delay_s and not await _wait(request, delay_s):
-            return _html(503, "Service Unavailable")
+        if delay_s and not await wait_unless_closing(request, delay_s):
+            return html_error(503, "Service Unavailable")
         return Response(json.dumps(body, ensure_ascii=False).encode("utf-8"), status_code=status,
                         media_type=JSON_TYPE)  # fmt: skip
 
@@ -152,7 +113,7 @@ async def _call(request: Request, state: SimState, faults: FaultPlan, auth: Auth
         log.info("fault %s on %s", fault.kind, op)
     if fault is not None and fault.kind == "http_500_before":
         state.journal_add({**journal, "http_status": 500, "answer": None})
-        return _html(500, "Internal Server Error")
+        return html_error(500, "Internal Server Error")
     if fault is not None and fault.kind == "refuse":
         return await answer(receive.Answer(fault.code or DEFAULT_REFUSE_CODE, fault.msg or DEFAULT_REFUSE_MSG))
 
@@ -163,10 +124,10 @@ async def _call(request: Request, state: SimState, faults: FaultPlan, auth: Auth
         return await answer(reply)
     if fault.kind == "http_500_after":
         state.journal_add({**journal, "http_status": 500, "answer": reply.to_json(request_id)})
-        return _html(500, "Internal Server Error")
+        return html_error(500, "Internal Server Error")
     if fault.kind == "drop":
         state.journal_add({**journal, "http_status": None, "answer": reply.to_json(request_id)})
-        return _drop_connection(request)
+        return drop_connection(request)
     return await answer(reply, delay_s=fault.delay_ms / 1000)  # slow
 
 
@@ -186,7 +147,7 @@ def create_app(state: SimState, faults: FaultPlan, *, auth: Auth | None = None,
     if unknown:
         raise ValueError(f"paths name unknown operations: {', '.join(sorted(unknown))}")
     by_path = {path: op for op, path in {**spec.DEFAULT_PATHS, **(paths or {})}.items()}
-    app = _SimApp(title="检查检验互认平台模拟器 mutual", docs_url=None, redoc_url=None, openapi_url=None)
+    app = RawSendApp(title="检查检验互认平台模拟器 mutual", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.sim = state
     app.state.faults = faults
     app.state.auth = auth

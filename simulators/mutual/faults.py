@@ -39,33 +39,25 @@ A bare list of rules or a single rule object is accepted too (settings unchanged
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Self
+from typing import Any
 from urllib.parse import unquote
 
-from simulators.fault_plan import FaultSpecError, RulePlan
+from simulators.fault_plan import FaultSpecError, StandingRulePlan, non_negative
 from simulators.fault_plan import parse_rules as _parse_rules
 from simulators.mutual import spec
 
 KINDS: tuple[str, ...] = ("http_500_before", "http_500_after", "slow", "refuse", "drop")
 #: kinds after which the request has been processed (stored) by the platform
 PROCESSED: frozenset[str] = frozenset({"http_500_after", "slow", "drop"})
-DOWN_MODES: tuple[str, ...] = ("hang", "503", "drop")
 DEFAULT_DELAY_MS = 2000
-DEFAULT_DOWN_DELAY_MS = 30_000
 DEFAULT_REFUSE_CODE = spec.REFUSED
 DEFAULT_REFUSE_MSG = "平台拒绝: 数据接收通道维护中"
 _KEYS = {"kind", "times", "op", "delay_ms", "code", "msg"}
-_SETTINGS = {"latency_ms", "down", "down_mode", "down_delay_ms"}
 
 __all__ = ["FaultPlan", "FaultRule", "FaultSpecError", "parse_rules", "KINDS", "PROCESSED"]
 
-
-def _non_negative(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise FaultSpecError(f"{name} must be a non-negative number, got {value!r}")
 
 
 @dataclass
@@ -85,7 +77,7 @@ class FaultRule:
             raise FaultSpecError(f"times must be a positive integer or null, got {self.times!r}")
         if self.op is not None and self.op not in spec.BY_OP:
             raise FaultSpecError(f"unknown operation {self.op!r}; expected one of {', '.join(spec.OPERATIONS)}")
-        _non_negative("delay_ms", self.delay_ms)
+        non_negative("delay_ms", self.delay_ms)
         for name in ("code", "msg"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
@@ -114,70 +106,10 @@ def parse_rules(payload: Any) -> list[FaultRule]:
     return _parse_rules(FaultRule, payload)
 
 
-class FaultPlan(RulePlan):
+class FaultPlan(StandingRulePlan):
     """Thread-safe, ordered fault rules consumed by matching requests, plus ``latency_ms`` and ``down``."""
 
     rule_type = FaultRule
-
-    def __init__(self, rules: Any = (), *, latency_ms: float = 0, down: bool = False, down_mode: str = "hang",
-                 down_delay_ms: float = DEFAULT_DOWN_DELAY_MS) -> None:  # fmt: skip
-        super().__init__(rules)
-        self._settings_lock = threading.Lock()
-        self.latency_ms = 0.0
-        self.down = False
-        self.down_mode = "hang"
-        self.down_delay_ms = float(DEFAULT_DOWN_DELAY_MS)
-        self.configure(latency_ms=latency_ms, down=down, down_mode=down_mode, down_delay_ms=down_delay_ms)
-
-    def configure(self, **settings: Any) -> None:
-        """Change standing settings (``latency_ms``, ``down``, ``down_mode``, ``down_delay_ms``)."""
-        unknown = set(settings) - _SETTINGS
-        if unknown:
-            raise FaultSpecError(f"unknown fault settings: {', '.join(sorted(unknown))}")
-        for name in ("latency_ms", "down_delay_ms"):
-            if name in settings:
-                _non_negative(name, settings[name])
-        if "down" in settings and not isinstance(settings["down"], bool):
-            raise FaultSpecError(f"down must be true or false, got {settings['down']!r}")
-        if "down_mode" in settings and settings["down_mode"] not in DOWN_MODES:
-            raise FaultSpecError(f"down_mode must be one of {', '.join(DOWN_MODES)}, got {settings['down_mode']!r}")
-        with self._settings_lock:
-            for name, value in settings.items():
-                setattr(self, name, float(value) if name.endswith("_ms") else value)
-
-    def settings(self) -> dict[str, Any]:
-        with self._settings_lock:
-            return {"latency_ms": self.latency_ms, "down": self.down, "down_mode": self.down_mode,
-                    "down_delay_ms": self.down_delay_ms}  # fmt: skip
-
-    @classmethod
-    def from_json(cls, payload: Any) -> Self:
-        plan = cls()
-        plan.apply_json(payload)
-        return plan
-
-    def apply_json(self, payload: Any) -> None:
-        """Add the rules and set the settings of a JSON payload (all checked before anything changes)."""
-        if isinstance(payload, Mapping) and "kind" not in payload:
-            unknown = set(payload) - _SETTINGS - {"rules"}
-            if unknown:
-                raise FaultSpecError(f"unknown keys: {', '.join(sorted(unknown))}")
-            rules = parse_rules(payload.get("rules", []))
-            settings = {k: payload[k] for k in _SETTINGS if k in payload}
-            probe = FaultPlan()
-            probe.configure(**settings)  # validate before changing anything
-            self.configure(**settings)
-        else:
-            rules = parse_rules(payload)
-        self.add(*rules)
-
-    def clear(self) -> None:
-        """Drop every rule and go back to no latency, not down."""
-        super().clear()
-        self.configure(latency_ms=0, down=False, down_mode="hang", down_delay_ms=DEFAULT_DOWN_DELAY_MS)
-
-    def to_json(self) -> dict[str, Any]:
-        return {**super().to_json(), **self.settings()}
 
     def take(self, op: str) -> FaultRule | None:
         """The fault for one call (consuming one use of the rule), or ``None``."""
