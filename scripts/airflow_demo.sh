@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Airflow UI on the demo data (`make airflow`, after `make demo`): `airflow standalone` with the hisbridge
 # DAGs and plugin, the demo HIS and ledger (SQLite files in var/demo/) as connections his_db / hisbridge_db,
-# and the 医保 simulator on 127.0.0.1:8097 as hsa_platform.
+# the 医保 simulator on 127.0.0.1:8097 as hsa_platform, the 互认 simulator on :8883 and the 城市大脑 simulator on
+# :8885 (it receives the pushes; its caller calls the hospital API at /city-brain).
 #
 #   scripts/airflow_demo.sh                        # start it all (Ctrl-C stops Airflow; the simulator follows)
 #   scripts/airflow_demo.sh airflow dags list      # any command, in the same environment, next to a running one
@@ -78,26 +79,36 @@ PYEOF
 }
 AIRFLOW_CONN_MUTUAL_RECOGNITION="$(settings_conn mutual_recognition)"
 AIRFLOW_CONN_MUTUAL_WORKSTATION="$(settings_conn mutual_workstation)"
+AIRFLOW_CONN_CITY_BRAIN="$(settings_conn city_brain)"
+AIRFLOW_CONN_CITY_BRAIN_API="$(settings_conn city_brain_api)"
 MUTUAL_PORT=8883
+CITY_BRAIN_PORT=8885
+CITY_BRAIN_CALLER_SECRET=demo-only-city-brain-caller-secret  # city_brain_api's demo caller (airflow_settings.yaml)
 export AIRFLOW_CONN_HIS_DB AIRFLOW_CONN_HISBRIDGE_DB AIRFLOW_CONN_HSA_PLATFORM AIRFLOW_CONN_MUTUAL_RECOGNITION \
-  AIRFLOW_CONN_MUTUAL_WORKSTATION
+  AIRFLOW_CONN_MUTUAL_WORKSTATION AIRFLOW_CONN_CITY_BRAIN AIRFLOW_CONN_CITY_BRAIN_API
 
 # name, slots, description (as in airflow_settings.yaml)
-POOLS=("hsa_platform 4 医保平台并发上限" "his_read 4 HIS 读库负载" "mutual_recognition 4 省检查检验互认平台并发上限")
+POOLS=("hsa_platform 4 医保平台并发上限" "his_read 4 HIS 读库负载" "mutual_recognition 4 省检查检验互认平台并发上限"
+       "city_brain 4 城市大脑平台并发上限")
 SIM_CMD=("$PY" -m simulators.hsa --port "$HSA_PORT" --auth tif --paasid "$HSA_PAASID")
 LOG_DIR="$AIRFLOW_HOME/logs"
 SIM_LOG="$LOG_DIR/hsa_simulator.log"
 MUTUAL_CMD=("$PY" -m simulators.mutual --port "$MUTUAL_PORT")
 MUTUAL_LOG="$LOG_DIR/mutual_simulator.log"
+CITY_BRAIN_CMD=("$PY" -m simulators.city_brain --port "$CITY_BRAIN_PORT")  # accepts the demo hospital's pushes
+CITY_BRAIN_LOG="$LOG_DIR/city_brain_simulator.log"
 
 if [[ "$DRY_RUN" == 1 ]]; then
   echo "HISBRIDGE_DRY_RUN=1: nothing is started or changed. The environment Airflow would get:"
   for name in AIRFLOW_HOME AIRFLOW__CORE__DAGS_FOLDER AIRFLOW__CORE__PLUGINS_FOLDER AIRFLOW__CORE__LOAD_EXAMPLES \
               AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION AIRFLOW__CORE__DEFAULT_TIMEZONE HISBRIDGE_GO_LIVE \
               PYTHONPATH AIRFLOW_CONN_HIS_DB AIRFLOW_CONN_HISBRIDGE_DB AIRFLOW_CONN_HSA_PLATFORM \
-              AIRFLOW_CONN_MUTUAL_RECOGNITION AIRFLOW_CONN_MUTUAL_WORKSTATION; do
+              AIRFLOW_CONN_MUTUAL_RECOGNITION AIRFLOW_CONN_MUTUAL_WORKSTATION AIRFLOW_CONN_CITY_BRAIN \
+              AIRFLOW_CONN_CITY_BRAIN_API; do
     value="${!name}"
     value="${value//"$HSA_SECRET"/***}"
+    value="${value//"$CITY_BRAIN_CALLER_SECRET"/***}"
+    value="${value//city-brain-demo-secret/***}"
     echo "  $name=${value//demo-only-mutual-page-secret-not-for-production/***}"
   done
   echo "and the commands:"
@@ -113,6 +124,7 @@ if [[ "$DRY_RUN" == 1 ]]; then
   echo "  HSA_SIM_SECRET=*** ${SIM_CMD[*]} > ${SIM_LOG#"$ROOT"/} &"
   echo "  ${MUTUAL_CMD[*]} > ${MUTUAL_LOG#"$ROOT"/} &"
   echo "  $PY -m demo.mutual_demo seed --url http://127.0.0.1:$MUTUAL_PORT"
+  echo "  ${CITY_BRAIN_CMD[*]} > ${CITY_BRAIN_LOG#"$ROOT"/} &"
   echo "  exec $AIRFLOW standalone"
   exit 0
 fi
@@ -158,6 +170,19 @@ for _ in $(seq 100); do
 done
 "$PY" -m demo.mutual_demo seed --url "http://127.0.0.1:$MUTUAL_PORT" || die "seeding the 互认 simulator failed"
 
+if (exec 3<>"/dev/tcp/127.0.0.1/$CITY_BRAIN_PORT") 2>/dev/null; then
+  die "port $CITY_BRAIN_PORT is already in use (a simulator left running?); stop that process first"
+fi
+echo "城市大脑 simulator on 127.0.0.1:$CITY_BRAIN_PORT (log: ${CITY_BRAIN_LOG#"$ROOT"/}) …"
+"${CITY_BRAIN_CMD[@]}" >"$CITY_BRAIN_LOG" 2>&1 &
+CITY_BRAIN_PID=$!
+trap 'kill "$SIM_PID" "$MUTUAL_PID" "$CITY_BRAIN_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  kill -0 "$CITY_BRAIN_PID" 2>/dev/null || { tail -n 20 "$CITY_BRAIN_LOG" >&2; die "the 城市大脑 simulator did not start"; }
+  (exec 3<>"/dev/tcp/127.0.0.1/$CITY_BRAIN_PORT") 2>/dev/null && break
+  sleep 0.1
+done
+
 cat <<EOF
 
   Airflow UI     http://localhost:8080  user admin, password printed by standalone below and kept in
@@ -174,6 +199,11 @@ cat <<EOF
                  Records make demo already delivered are skipped: the ledger is the same file.
   Ledger pages   http://localhost:8080/hisbridge/ledger/  (in the UI's navigation: 投递台账)
   互认 page      the link make demo printed (http://localhost:8080/mutual/page?…); 互认 simulator on :$MUTUAL_PORT
+  城市大脑 API   http://localhost:8080/city-brain/docs ; the simulator walking a patient's journey through it:
+                   scripts/airflow_demo.sh python -m simulators.city_brain walk --url http://localhost:8080 \
+                     --app-id citybrain-demo --secret $CITY_BRAIN_CALLER_SECRET --patient-id 0050000001 \
+                     --start 2026-11-24 --end 2026-11-24
+                 pushes (DAG city_brain_push) go to the 城市大脑 simulator on :$CITY_BRAIN_PORT (GET /admin/visits)
   Ledger CLI     scripts/airflow_demo.sh python -m hisbridge ledger summary
   Logs           ${LOG_DIR#"$ROOT"/}/ (task logs, the simulator's)
 
@@ -184,7 +214,7 @@ EOF
 (
   trap '' INT
   while kill -0 $$ 2>/dev/null; do sleep 2; done
-  kill "$SIM_PID" 2>/dev/null || true
+  kill "$SIM_PID" "$MUTUAL_PID" "$CITY_BRAIN_PID" 2>/dev/null || true
 ) </dev/null >/dev/null 2>&1 &
 trap - EXIT
 exec "$AIRFLOW" standalone

@@ -26,6 +26,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field, TypeAdapter, create_model
 from starlette.background import BackgroundTask
 
@@ -87,7 +88,7 @@ def create_city_brain_app(service: Callable[[], CityBrainService]) -> FastAPI:
         if made is not None:
             made.close()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs from local files: hospital networks reach no CDN
         title="城市大脑·先诊疗后付费 医院接口", version="1", lifespan=lifespan, docs_url="/docs", redoc_url=None,
         description=_DESCRIPTION, openapi_tags=[{"name": a.title, "description": f"接口模块 {a.name}"}
                                                 for a in catalogue.areas()] + [{"name": "运维", "description": "健康检查与指标"}])

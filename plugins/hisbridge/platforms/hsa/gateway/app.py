@@ -18,6 +18,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field, TypeAdapter
 
 from hisbridge.platforms.hsa import catalogue
@@ -67,7 +68,7 @@ def create_gateway_app(gateway: Callable[[], HsaGateway], *, resolve_at_start: b
         await run_in_threadpool(started)
         yield
 
-    app = FastAPI(title="医保实时网关", lifespan=lifespan, version="1",
+    app = FastAPIOffline(title="医保实时网关", lifespan=lifespan, version="1", redoc_url=None,
                   description="HIS 调用医保两定交易：输入按交易目录校验，签到、报文留痕、结果未知时自动冲正。"
                               "错误统一为 `{\"error\": {...}}`，见各交易的响应说明。")
 

@@ -35,6 +35,7 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import SQLAlchemyError
 
 from hisbridge.platforms.hsa.gateway.tokens import token_hash
@@ -90,7 +91,7 @@ def create_workstation_app(service: Callable[[], WorkstationService], *, token_t
         if made is not None:
             await run_in_threadpool(made.close)
 
-    app = FastAPI(title="检查检验互认工作站服务", version="1", lifespan=lifespan,
+    app = FastAPIOffline(title="检查检验互认工作站服务", version="1", lifespan=lifespan, redoc_url=None,
                   description="HIS 工作站调用：接诊提醒、开单提醒（限时答复，平台不可用时答复“暂不可用”，不影响开单）、"
                               "互认页面链接；医生在互认页面查看外院报告并记录互认、不互认、撤销与引用。"
                               "错误统一为 `{\"error\": {\"code\", \"message\"}}`。")
