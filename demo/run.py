@@ -266,6 +266,10 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
 
         unmapped_items_step(his, ledger, day, out_dir / "reports", echo)  # the lab's 互认项目未对照清单
         mutual_checks = check_mutual_cases(ledger, mutual_data.edge_cases, mutual.state)
+        echo("7. 城市大脑先诊疗后付费：城市大脑调用医院接口（签名），推送到达城市大脑 …")
+        from demo.city_brain_demo import api_step
+
+        city_brain_api = api_step(his, ledger, brain, city_brain.edge_cases, day, echo)
         sign_calls = Counter(e["infno"] for e in sim.state.journal.values() if e["infno"] in ("9001", "9002"))
 
     checks = (check_edge_cases(ledger, demo.edge_cases) + check_catalog_cases(ledger, his, insurance.edge_cases)
@@ -278,7 +282,8 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     result = {"totals": totals, "reasons": reasons, "rerun": dict(rerun), "checks": checks,
               "his": his_path, "ledger": ledger_path, "log": log_path, "pii": pii, "platform": platform_state,
               "sign_calls": dict(sign_calls), "gateway_visit": gateway_visit, "jobs": jobs,
-              "reports": out_dir / "reports", "workstation": workstation, "city_brain": city_brain.edge_cases}
+              "reports": out_dir / "reports", "workstation": workstation, "city_brain": city_brain.edge_cases,
+              "city_brain_api": city_brain_api}
     _print_report(result, mode, echo)
     return result
 

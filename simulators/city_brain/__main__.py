@@ -1,5 +1,8 @@
 """Run the city-brain simulator's receiver (the city brain's side of the pushes):
-``python -m simulators.city_brain --port 8885``.
+``python -m simulators.city_brain --port 8885``; or walk a patient's journey through the hospital's API as the
+city brain (``python -m simulators.city_brain walk --url http://127.0.0.1:8098 --app-id cb01 --sign-type SM3
+--patient-id P0001 --start 2026-11-01 --end 2026-11-24 [--inpatient P0002] [--attacks] [--flood 40]``; the
+secret from ``--secret`` or ``CITY_BRAIN_WALK_SECRET``; exit 0 when every endpoint answered as documented).
 
 Every option can also come from the environment (the option wins): ``CITY_BRAIN_SIM_HOST``,
 ``CITY_BRAIN_SIM_PORT``, ``CITY_BRAIN_SIM_APP_ID``, ``CITY_BRAIN_SIM_SECRET``, ``CITY_BRAIN_SIM_SIGN_TYPE``,
@@ -15,11 +18,14 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import uvicorn
 
+from simulators.city_brain import journey
 from simulators.city_brain.app import create_app
+from simulators.city_brain.caller import DEFAULT_PREFIX, CityBrainCaller
 from simulators.city_brain.faults import FaultPlan, FaultSpecError
 from simulators.city_brain.server import DEMO_APP_ID, DEMO_SECRET
 from simulators.city_brain.signing import SIGN_TYPES
@@ -64,7 +70,60 @@ def build(args: argparse.Namespace) -> tuple[SimState, FaultPlan, Verifier]:
     return SimState(), _faults(args.faults), verifier
 
 
+def parse_walk_args(argv: Sequence[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m simulators.city_brain walk",
+                                description="城市大脑调用医院接口: 走一遍病人的先诊疗后付费就诊旅程并核对每个答复")  # fmt: skip
+    p.add_argument("--url", required=True, help="the hospital API's base URL, e.g. http://127.0.0.1:8098")
+    p.add_argument("--prefix", default=DEFAULT_PREFIX)
+    p.add_argument("--app-id", required=True)
+    p.add_argument("--secret", default=os.environ.get("CITY_BRAIN_WALK_SECRET"),
+                   help="the appId's secret (default: $CITY_BRAIN_WALK_SECRET)")  # fmt: skip
+    p.add_argument("--sign-type", choices=SIGN_TYPES, default="SM3")
+    p.add_argument("--patient-id", required=True)
+    p.add_argument("--start", required=True, type=date.fromisoformat, help="yyyy-MM-dd")
+    p.add_argument("--end", required=True, type=date.fromisoformat, help="yyyy-MM-dd")
+    p.add_argument("--inpatient", help="the patientId of an inpatient whose stays (admitted in the range) to walk")
+    p.add_argument("--page-size", type=int, default=50)
+    p.add_argument("--max-days", type=int, default=31, help="the longest date range one call may ask for")
+    p.add_argument("--attacks", action="store_true", help="also send every attack (and a replay) to every endpoint")
+    p.add_argument("--flood", type=int, default=0, metavar="N", help="also send N health calls at once")
+    p.add_argument("--timeout", type=float, default=10.0)
+    p.add_argument("--json", type=Path, help="also write the report as JSON to this file")
+    args = p.parse_args(argv)
+    if not args.secret:
+        p.error("--secret (or CITY_BRAIN_WALK_SECRET) is required")
+    return args
+
+
+def walk_main(argv: Sequence[str]) -> int:
+    """The ``walk`` subcommand: 0 when the walk (and the attacks, the flood) found nothing wrong, else 1."""
+    args = parse_walk_args(argv)
+    caller = CityBrainCaller(args.url, args.app_id, args.secret, sign_type=args.sign_type, prefix=args.prefix,
+                             timeout=args.timeout)  # fmt: skip
+    report = journey.walk(caller, args.patient_id, start_date=args.start, end_date=args.end,
+                          inpatient_id=args.inpatient, page_size=args.page_size, max_days=args.max_days)  # fmt: skip
+    print(report.table())
+    ok, out = report.ok, {"walk": report.to_json()}
+    if args.attacks:
+        attacks = journey.run_attacks(caller, report.sample_params())
+        print(attacks.table())
+        ok = ok and attacks.ok
+        out["attacks"] = {"ok": attacks.ok, "count": len(attacks.results),
+                          "failures": [f"{r.endpoint} {r.attack}: {r.status}/{r.code}" for r in attacks.failures]}  # fmt: skip
+    if args.flood:
+        flood = journey.flood_check(caller, "health", n=args.flood)
+        print(f"洪泛: {flood.result.histogram}，限流 {flood.throttled} 次" + "".join(f"\n问题 {p}" for p in flood.problems))
+        ok = ok and flood.ok
+        out["flood"] = {**flood.result.to_json(), "ok": flood.ok}
+    if args.json:
+        args.json.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0 if ok else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["walk"]:
+        return walk_main(argv[1:])
     args = parse_args(argv)
     try:
         state, faults, verifier = build(args)

@@ -89,3 +89,19 @@ def test_the_workstation_gets_reminders_and_the_page_link_opens_the_visit(demo) 
     assert url.path == "/mutual/page" and params["type"] == "lab" and params["mode"] == "recognize"
     assert params["GHId"] and params["PatientID"] and params["ticket"]
     assert "6. 检查检验互认" in demo["console"] and ws["url"] in demo["console"]
+
+
+def test_the_city_brain_calls_the_hospital_and_the_journeys_pushes_arrive_in_order(demo) -> None:
+    seen = demo["city_brain_api"]
+    answers = seen["answers"]
+    assert all(answers[e].ok for e in ("health", "registrations", "outpatientOrders", "labReports",
+                                       "outpatientPaymentDetail", "refunds"))
+    assert answers["registrations"].data["list"][0]["regId"] == demo["city_brain"].journey_registration
+    assert answers["replay"].code == "1004"
+    journey = seen["journey"]
+    assert journey.missing == [] and journey.problems == [] and len(journey.endpoints) == 27
+    # the planted journey's events reached the simulator in the order they happened, none late
+    assert seen["journey_events"][:2] == ["REGISTERED", "CHECKED_IN"] and seen["journey_events"][-2:] == [
+        "CHARGED", "REFUNDED"]
+    assert seen["late"] == 0
+    assert "城市大脑模拟器走完本例患者" in demo["console"]

@@ -109,17 +109,19 @@ def endpoint_section(endpoint: Endpoint) -> str:
     shape = "`data.list` 的每一项" if endpoint.many else "`data`"
     lines += [f"答复 {shape}：", "", field_table(endpoint.item, "serialization")]
     for child in endpoint.children:
-        lines += ["", f"`{child.field}` 的每一项（`include/sql/{child.sql}`）：", "",
+        wire = endpoint.item.model_fields[child.field].alias or child.field
+        lines += ["", f"`{wire}` 的每一项（`include/sql/{child.sql}`）：", "",
                   field_table(child.item, "serialization")]
     return "\n".join(lines)
 
 
 def health_section() -> str:
-    from hisbridge.platforms.city_brain.app import Health, PushQueue
+    from hisbridge.platforms.city_brain.app import Component, Health, PushQueue
 
     return "\n".join(["### health — 医院接口健康检查", "",
                       "单个对象 · 无业务参数 · HIS 不可用时仍答复 code 0，`data.status` 为 `DOWN`", "",
                       "答复 `data`：", "", field_table(Health, "serialization"), "",
+                      "`his`、`ledger`：", "", field_table(Component, "serialization"), "",
                       "`pushes`：", "", field_table(PushQueue, "serialization")])
 
 

@@ -36,17 +36,20 @@ class Department(WireModel):
 
 
 # -- staff -------------------------------------------------------------------------------------------------------
+StaffRole = Literal["doctor", "nurse", "pharmacist", "technician", "clerk"]
+STAFF_ROLE = "职工类别：doctor 医生、nurse 护士、pharmacist 药师、technician 医技、clerk 其他"
+
+
 class StaffQuery(Paging):
     dept_code: str | None = Field(None, max_length=20, description="科室代码（不填为全部科室）")
-    role: str | None = Field(None, max_length=20,
-                             description="职工类别：doctor 医生、nurse 护士、pharmacist 药师、clerk 其他（不填为全部）")
+    role: StaffRole | None = Field(None, description=f"{STAFF_ROLE}（不填为全部）")
 
 
 class StaffMember(WireModel):
     staff_code: str = Field(description="职工工号")
     staff_name: str = Field(description="职工姓名")
     gender: str = Field(description="性别代码（GB/T 2261.1：1 男、2 女）")
-    role: str = Field(description="职工类别：doctor 医生、nurse 护士、pharmacist 药师、clerk 其他")
+    role: StaffRole = Field(description=STAFF_ROLE)
     title: str | None = Field(None, description="职称")
     dept_code: str = Field(description="所属科室代码")
     dept_name: str | None = Field(None, description="所属科室名称")

@@ -67,7 +67,7 @@ def order_items(key: str = "") -> Child:
 
 
 # -- outpatientOrders --------------------------------------------------------------------------------------------
-class OutpatientOrdersQuery(WireModel):
+class OutpatientOrdersQuery(Paging):
     reg_id: str = Field(min_length=1, max_length=20, description="挂号ID（门急诊就诊ID）")
 
 

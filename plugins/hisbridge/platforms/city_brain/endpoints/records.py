@@ -91,7 +91,7 @@ class MedicalRecordDetail(WireModel):
 
 
 # -- allergies ---------------------------------------------------------------------------------------------------
-class AllergiesQuery(WireModel):
+class AllergiesQuery(Paging):
     patient_id: str = patient_id_param()
 
 

@@ -157,7 +157,7 @@ class ScheduleStop(WireModel):
 
 
 # -- selfCheckins ------------------------------------------------------------------------------------------------
-class SelfCheckinsQuery(DateRange):
+class SelfCheckinsQuery(Paging, DateRange):
     """按签到时间查询一位病人的签到（自助机、护士站或手机签到）。"""
 
     patient_id: str = patient_id_param()
