@@ -8,6 +8,7 @@ does; we build that engine ourselves so the demo needs no extra provider.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 from airflow.sdk import BaseHook
 from sqlalchemy import Engine
@@ -16,7 +17,9 @@ from hisbridge.db import make_engine, sqlite_url
 from hisbridge.ledger.store import Ledger
 
 
-def engine_for(conn_id: str) -> Engine:
+def engine_for(conn_id: str, **engine_kwargs: Any) -> Engine:
+    """The SQLAlchemy engine of connection ``conn_id``; ``engine_kwargs`` (pool size, isolation level) go to
+    ``create_engine`` for a server database (a SQLite file keeps its own settings)."""
     conn = BaseHook.get_connection(conn_id)
     if conn.conn_type == "sqlite":
         path = conn.host or conn.schema
@@ -26,7 +29,7 @@ def engine_for(conn_id: str) -> Engine:
     hook = conn.get_hook()
     if not hasattr(hook, "get_sqlalchemy_engine"):
         raise ValueError(f"connection {conn_id!r}: conn_type {conn.conn_type!r} is not a SQL database")
-    return hook.get_sqlalchemy_engine()
+    return hook.get_sqlalchemy_engine(engine_kwargs=engine_kwargs or None)
 
 
 class LedgerHook(BaseHook):

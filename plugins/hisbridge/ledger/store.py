@@ -167,13 +167,17 @@ class JournalEntry:
 
 
 class Ledger:
-    def __init__(self, engine: Engine, clock=utcnow) -> None:
+    def __init__(self, engine: Engine, clock=utcnow, *, autocommit: Engine | None = None) -> None:
+        """``autocommit``: an engine of the same database created with ``isolation_level="AUTOCOMMIT"`` for the
+        one-statement writes (a served API's nonces): without it they switch a pooled connection's mode at each
+        checkout, which costs more than the statement."""
         self.engine = engine
         self.clock = clock
         self._pg = engine.dialect.name == "postgresql"
         # per thread: the connection pinned by pin()/pin_answers(), and the transaction a msgid factory joins
         self._local = threading.local()
-        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT") if self._pg else engine
+        self._autocommit = (autocommit or engine.execution_options(isolation_level="AUTOCOMMIT")) if self._pg \
+            else engine
         self._nonces_purged: dict[str, float] = {}  # service → when this process last purged its old nonces
         self._nonce_lock = threading.Lock()
 

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
@@ -172,12 +173,15 @@ def describe(endpoint: Endpoint) -> str:
     return "\n\n".join(lines)
 
 
-def mounted(app: FastAPI, prefix: str = PREFIX) -> FastAPI:
+def mounted(app: FastAPI, prefix: str = PREFIX, *, threads: int | None = None) -> FastAPI:
     """``app`` under ``prefix`` of an outer app that runs its start-up and shut-down (a mounted app's own lifespan
-    does not run): how ``serve`` runs the API alone, at the same URLs as in Airflow."""
+    does not run): how ``serve`` runs the API alone, at the same URLs as in Airflow. ``threads``: the process's
+    request threads (the HIS pool's size; a process of its own only — Airflow's API server keeps its own)."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
+        if threads is not None:
+            anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         async with app.router.lifespan_context(app):
             yield
 
