@@ -1,5 +1,6 @@
 # hisbridge — the two commands a newcomer needs:
-#   make demo   run every 医保 traceability feed, then one gateway settlement, on the embedded default (SQLite HIS + 医保 simulator)
+#   make demo   run every feed of every platform for the demo day on the embedded default (SQLite HIS + simulators),
+#               then the gateway settlement, the nightly jobs, the 互认 reminders and the 城市大脑 calls
 #   make test   lint (ruff, incl. Airflow AIR3 rules) and the whole test suite
 # Both create .venv and install requirements.txt on first use.
 

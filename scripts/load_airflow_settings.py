@@ -235,13 +235,20 @@ def _masked(document: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, ...
         secrets.append(str(shown["password"]))
         shown["password"] = MASK
     if isinstance(shown.get("extra"), dict):
-        extra = dict(shown["extra"])
-        for key, value in extra.items():
-            if is_sensitive(key) and value not in (None, ""):
-                secrets.append(value if isinstance(value, str) else json.dumps(value))
-                extra[key] = MASK
-        shown["extra"] = extra
+        shown["extra"] = _masked_extra(shown["extra"], secrets)
     return shown, tuple(secrets)
+
+
+def _masked_extra(extra: Mapping[str, Any], secrets: list[str]) -> dict[str, Any]:
+    """``extra`` with every sensitive key masked, at any depth (``city_brain_api``: ``callers.<appId>.secret``)."""
+    masked = dict(extra)
+    for key, value in masked.items():
+        if is_sensitive(key) and value not in (None, ""):
+            secrets.append(value if isinstance(value, str) else json.dumps(value))
+            masked[key] = MASK
+        elif isinstance(value, Mapping):
+            masked[key] = _masked_extra(value, secrets)
+    return masked
 
 
 def connection_commands(connections: Sequence[Mapping[str, Any]], airflow: str) -> list[Command]:

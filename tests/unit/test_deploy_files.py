@@ -44,7 +44,7 @@ DESIGN_CONNECTION_IDS = {
     "jiulonghu_his",
 }
 # Connections a platform adds beside the design's, each documented in the README's connection table.
-PLATFORM_CONNECTION_IDS = {"mutual_workstation"}
+PLATFORM_CONNECTION_IDS = {"mutual_workstation", "city_brain_api"}
 # One pool per external platform plus one for the HIS read load, with their agreed sizes.
 EXPECTED_POOLS = {
     "hsa_platform": 4,
@@ -537,6 +537,7 @@ def test_dry_run_prints_the_airflow_commands_with_passwords_masked(tmp_path):
             index for index, command in enumerate(commands) if command[1:4] == ["connections", "add", conn_id]
         ), f"{conn_id}: delete must come right before add"
     assert adds["hsa_platform"]["password"] == adds["mutual_workstation"]["password"] == "***"
+    assert adds["city_brain_api"]["extra"]["callers"]["citybrain-demo"]["secret"] == "***"  # nested, masked too
     assert adds["hsa_platform"]["extra"]["fixmedins_name"] == "南昌市第一医院"
     assert adds["his_db"] == {
         "conn_type": "sqlite",
