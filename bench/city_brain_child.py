@@ -12,7 +12,7 @@ Each worker adds up, per part, the CPU of the thread that ran it (``time.thread_
 ``his_sql``         statements on the HIS (SQLAlchemy's ``before/after_cursor_execute``: compile excluded, the
                     driver's execute included, rows not yet fetched)
 ``pydantic``        the list endpoints' answer models (``TypeAdapter.validate_python`` and ``dump_python``)
-``journal``         ``CityBrainService.record`` after the answer left (one INSERT, its own commit)
+``journal``         ``Ledger.journal_many`` in the journal thread (one INSERT per batch of entries, its commit)
 ``ledger_sql``      statements on the ledger, as ``his_sql``
 ==================  ===========================================================================================
 
@@ -126,7 +126,7 @@ def _instrument() -> None:
     from hisbridge.platforms.city_brain.service import CityBrainService
 
     timed(CityBrainService, "call", "call", profiled=True)
-    timed(CityBrainService, "record", "journal", profiled=True)
+    timed(Ledger, "journal_many", "journal")
     timed(Guard, "check", "guard")
     timed(Ledger, "remember_nonce", "nonce")
     timed(executor.Executor, "run", "endpoint")

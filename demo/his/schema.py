@@ -195,6 +195,7 @@ patient = Table(
     Column("psn_no", String(30)),  # 医保人员编号, NULL for self-paying patients
     Column("insuplc_admdvs", String(6)),  # 参保地医保区划
     Column("created_at", DateTime, nullable=False),
+    Index("ix_patient_id_card_no", "id_card_no"),
     comment="病人基本信息",
 )
 
@@ -220,6 +221,7 @@ registration = Table(
     Column("updated_at", DateTime, nullable=False),
     Index("ix_registration_visit_date", "visit_date"),
     Index("ix_registration_patient_id", "patient_id"),
+    Index("ix_registration_queue", "visit_date", "dept_code", "time_slot"),
     comment="门诊挂号",
 )
 
@@ -548,6 +550,7 @@ inpatient_stay = Table(
     Column("status", String(10), nullable=False),  # admitted / discharged / cancelled
     Column("updated_at", DateTime, nullable=False),
     Index("ix_inpatient_stay_dscg_time", "dscg_time"),
+    Index("ix_inpatient_stay_patient_id", "patient_id"),
     comment="住院登记",
 )
 
@@ -780,6 +783,7 @@ outpatient_note = Table(
     Column("updated_at", DateTime, nullable=False),
     Index("ix_outpatient_note_reg_id", "reg_id"),
     Index("ix_outpatient_note_updated_at", "updated_at"),
+    Index("ix_outpatient_note_patient_id", "patient_id"),
     comment="门急诊病历",
 )
 
@@ -817,6 +821,7 @@ er_observation = Table(
     Column("void_time", DateTime),
     Column("updated_at", DateTime, nullable=False),
     Index("ix_er_observation_updated_at", "updated_at"),
+    Index("ix_er_observation_patient_id", "patient_id"),
     comment="急诊留观记录",
 )
 
@@ -884,6 +889,7 @@ admission_note = Table(
     Column("updated_at", DateTime, nullable=False),
     Index("ix_admission_note_adm_id", "adm_id"),
     Index("ix_admission_note_updated_at", "updated_at"),
+    Index("ix_admission_note_patient_id", "patient_id"),
     comment="入院记录",
 )
 
@@ -925,6 +931,7 @@ course_note = Table(
     Column("updated_at", DateTime, nullable=False),
     Index("ix_course_note_adm_id", "adm_id"),
     Index("ix_course_note_updated_at", "updated_at"),
+    Index("ix_course_note_patient_id", "patient_id"),
     comment="病程记录",
 )
 
@@ -964,6 +971,7 @@ discharge_note = Table(
     Column("void_time", DateTime),
     Column("updated_at", DateTime, nullable=False),
     Index("ix_discharge_note_updated_at", "updated_at"),
+    Index("ix_discharge_note_patient_id", "patient_id"),
     comment="出院记录",
 )
 
@@ -1039,6 +1047,7 @@ exam_report = Table(
     Column("void_time", DateTime),
     Column("updated_at", DateTime, nullable=False),
     Index("ix_exam_report_updated_at", "updated_at"),
+    Index("ix_exam_report_patient_id", "patient_id"),
     comment="检查报告",
 )
 
@@ -1093,6 +1102,7 @@ lab_report = Table(
     Column("void_reason", String(200)),
     Column("updated_at", DateTime, nullable=False),
     Index("ix_lab_report_updated_at", "updated_at"),
+    Index("ix_lab_report_patient_id", "patient_id"),
     comment="检验报告",
 )
 
@@ -1151,6 +1161,9 @@ clinical_order = Table(
     Column("void_time", DateTime),
     Column("updated_at", DateTime, nullable=False),
     Index("ix_clinical_order_updated_at", "updated_at"),
+    Index("ix_clinical_order_patient_id", "patient_id"),
+    Index("ix_clinical_order_reg_id", "reg_id"),
+    Index("ix_clinical_order_adm_id", "adm_id"),
     comment="医嘱处方",
 )
 
@@ -1365,6 +1378,7 @@ medtech_apply = Table(
     Column("updated_at", DateTime, nullable=False),
     Index("ix_medtech_apply_apply_time", "apply_time"),
     Index("ix_medtech_apply_reg_id", "reg_id"),
+    Index("ix_medtech_apply_patient_id", "patient_id"),
     comment="医技申请单",
 )
 
@@ -1392,6 +1406,7 @@ charge_bill = Table(
     Column("updated_at", DateTime, nullable=False),
     Index("ix_charge_bill_paid_at", "paid_at"),
     Index("ix_charge_bill_reg_id", "reg_id"),
+    Index("ix_charge_bill_patient_id", "patient_id"),
     comment="门诊收费单",
 )
 
@@ -1412,6 +1427,7 @@ charge_refund = Table(
     Column("operator_code", String(20), ForeignKey("staff.staff_code")),
     Column("updated_at", DateTime, nullable=False),
     Index("ix_charge_refund_refund_time", "refund_time"),
+    Index("ix_charge_refund_patient_id", "patient_id"),
     comment="退费",
 )
 

@@ -4,6 +4,8 @@
 -- current_no: the highest number called so far (visit_status called or done) — the one at the door or just seen;
 -- waiting_count: patients signed in and still waiting with a lower number; queue_total: valid registrations.
 -- Bind: reg_id. At most one row (none: answer 2004).
+-- One pass over the queue (the most-polled endpoint): the registration joined to its queue's valid registrations,
+-- counted with conditional aggregates (an index on registration (visit_date, dept_code, time_slot) finds them).
 -- COALESCE(doctor_code, '-') matches the doctor-less queue (Oracle reads '' as NULL, hence '-').
 -- Portable SQL (Oracle, PostgreSQL, SQLite); output column names are the answer's fields (snake case).
 SELECT
@@ -24,21 +26,17 @@ SELECT
     CASE r.visit_status WHEN 'called' THEN '1' WHEN 'done' THEN '2' WHEN 'absent' THEN '3' ELSE '0' END
         AS visit_status,
     CASE r.status WHEN 'cancelled' THEN '2' WHEN 'refunded' THEN '3' ELSE '1' END AS reg_status,
-    (SELECT MAX(q.queue_no) FROM registration q
-      WHERE q.visit_date = r.visit_date AND q.dept_code = r.dept_code AND q.time_slot = r.time_slot
-        AND COALESCE(q.doctor_code, '-') = COALESCE(r.doctor_code, '-')
-        AND q.status = 'normal' AND q.visit_status IN ('called', 'done')) AS current_no,
-    (SELECT COUNT(*) FROM registration q
-      WHERE q.visit_date = r.visit_date AND q.dept_code = r.dept_code AND q.time_slot = r.time_slot
-        AND COALESCE(q.doctor_code, '-') = COALESCE(r.doctor_code, '-')
-        AND q.status = 'normal' AND q.visit_status = 'waiting' AND q.sign_in_time IS NOT NULL
-        AND q.queue_no < r.queue_no) AS waiting_count,
-    (SELECT COUNT(*) FROM registration q
-      WHERE q.visit_date = r.visit_date AND q.dept_code = r.dept_code AND q.time_slot = r.time_slot
-        AND COALESCE(q.doctor_code, '-') = COALESCE(r.doctor_code, '-')
-        AND q.status = 'normal') AS queue_total
+    MAX(CASE WHEN q.visit_status IN ('called', 'done') THEN q.queue_no END) AS current_no,
+    COUNT(CASE WHEN q.visit_status = 'waiting' AND q.sign_in_time IS NOT NULL AND q.queue_no < r.queue_no
+               THEN 1 END) AS waiting_count,
+    COUNT(q.reg_id) AS queue_total
 FROM registration r
+LEFT JOIN registration q
+    ON q.visit_date = r.visit_date AND q.dept_code = r.dept_code AND q.time_slot = r.time_slot
+   AND COALESCE(q.doctor_code, '-') = COALESCE(r.doctor_code, '-') AND q.status = 'normal'
 LEFT JOIN dept d ON d.dept_code = r.dept_code
 LEFT JOIN staff s ON s.staff_code = r.doctor_code
 LEFT JOIN room m ON m.room_code = r.room_code
 WHERE r.reg_id = :reg_id
+GROUP BY r.reg_id, r.patient_id, r.reg_type, r.dept_code, d.dept_name, r.doctor_code, s.name, r.room_code,
+    m.room_name, m.location, r.visit_date, r.time_slot, r.queue_no, r.sign_in_time, r.visit_status, r.status

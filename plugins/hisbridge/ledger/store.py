@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import orjson
@@ -624,11 +625,14 @@ class Ledger:
             conn.execute(delete(c).where(c.c.name.like(f"{prefix}%"), c.c.name < below))
 
     def journal(self, entry: JournalEntry) -> int:
-        values = dict(entry.__dict__)
-        # stored as UTC: SQLite keeps a zone-aware time's wall clock without its offset
-        values["started_at"] = _aware(entry.started_at).astimezone(UTC)
         with self._single() as conn:  # statement and parameters apart: the compiled statement is reused
-            return int(conn.execute(_JOURNAL_INSERT, values).inserted_primary_key[0])
+            return int(conn.execute(_JOURNAL_INSERT, _journal_values(entry)).inserted_primary_key[0])
+
+    def journal_many(self, entries: Sequence[JournalEntry]) -> None:
+        """Write ``entries`` in one statement (a served API's batch: see ``journal_writer.py``)."""
+        if entries:
+            with self._single() as conn:
+                conn.execute(_JOURNAL_INSERT, [_journal_values(e) for e in entries])
 
     def journal_update(self, entry_id: int, **answer: Any) -> None:
         """Complete a journal entry written before its call left (``outcome="in_flight"``) with the answer."""
@@ -687,12 +691,9 @@ class Ledger:
         across every process; rows older than ``window_s`` are purged, by each process at most once a minute."""
         now = _aware(self.clock()).astimezone(UTC)
         self._purge_nonces(service, now, window_s)
-        t = s.api_nonce
-        stmt = self._insert(t).values(service=service, app_id=app_id, nonce=nonce, seen_at=now)
-        # RETURNING says whether a row went in (rowcount is not reported for an INSERT by every driver)
-        stmt = stmt.on_conflict_do_nothing(index_elements=[t.c.service, t.c.app_id, t.c.nonce]).returning(t.c.nonce)
         with self._single() as conn:
-            return conn.execute(stmt).first() is not None
+            return conn.execute(_nonce_insert(self._pg), {"service": service, "app_id": app_id, "nonce": nonce,
+                                                          "seen_at": now}).first() is not None
 
     def _purge_nonces(self, service: str, now: datetime, window_s: float) -> None:
         due = time.monotonic()
@@ -872,6 +873,25 @@ class Ledger:
 
 
 _JOURNAL_INSERT = insert(s.call_journal)
+
+
+@cache
+def _nonce_insert(pg: bool):
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING nonce`` with its values as parameters: built once (at up to
+    hundreds of calls a second, building and compiling the statement per call cost more than running it).
+    RETURNING says whether a row went in (rowcount is not reported for an INSERT by every driver)."""
+    t = s.api_nonce
+    stmt = (postgresql.insert if pg else sqlite.insert)(t).values(
+        service=bindparam("service"), app_id=bindparam("app_id"), nonce=bindparam("nonce"),
+        seen_at=bindparam("seen_at"))
+    return stmt.on_conflict_do_nothing(index_elements=[t.c.service, t.c.app_id, t.c.nonce]).returning(t.c.nonce)
+
+
+def _journal_values(entry: JournalEntry) -> dict[str, Any]:
+    values = dict(entry.__dict__)
+    # stored as UTC: SQLite keeps a zone-aware time's wall clock without its offset
+    values["started_at"] = _aware(entry.started_at).astimezone(UTC)
+    return values
 _JOURNAL_UPDATE = update(s.call_journal).where(s.call_journal.c.id == bindparam("entry_id"))
 
 

@@ -9,11 +9,14 @@ every bind parameter of the SQL then takes the parameter of the same snake-case 
 * the range may be at most the endpoint's ``max_days`` long, both ends counted (2002), and ``pageSize`` at most
   the site's ``max_page_size`` (2001).
 
-**Paging.** A list endpoint's SQL is wrapped, never edited: ``SELECT COUNT(*) FROM (<sql>) q`` gives ``total``,
-and ``SELECT q.<columns> FROM (<sql>) q ORDER BY <order_by> <limit/offset>`` the page — the limit and offset
-rendered by SQLAlchemy for the HIS's dialect (``OFFSET … ROWS FETCH FIRST … ROWS ONLY`` on Oracle 12c+, the
-``ROWNUM`` form before it, ``LIMIT … OFFSET …`` on PostgreSQL and SQLite) with both as bind parameters, so the
-statement's text is the same for every page (one parse on Oracle).
+**Paging.** A list endpoint's SQL is wrapped, never edited: one statement,
+``SELECT q.<columns>, COUNT(*) OVER () AS page_total_ FROM (<sql>) q ORDER BY <order_by> <limit/offset>``, reads
+the page and ``total`` together (the window count is taken over every row of ``q`` before the page is cut, on
+every dialect — in Oracle's ``ROWNUM`` form too, where it sits in the innermost query). Only a page past the end,
+which has no row to carry the total, costs a second statement: ``SELECT COUNT(*) FROM (<sql>) q``. The limit and
+offset are rendered by SQLAlchemy for the HIS's dialect (``OFFSET … ROWS FETCH FIRST … ROWS ONLY`` on Oracle 12c+,
+the ``ROWNUM`` form before it, ``LIMIT … OFFSET …`` on PostgreSQL and SQLite) with both as bind parameters, so
+the statement's text is the same for every page (one parse on Oracle).
 
 **Children** (a prescription's lines …) are read for the whole page by one more statement whose ``:keys`` is an
 expanding list of the parents' key values (a page is at most 200 keys: below Oracle's 1,000 limit of an IN list);
@@ -60,6 +63,8 @@ START_TIME, END_TIME, KEYS = "start_time", "end_time", "keys"
 PAGE_LIMIT, PAGE_OFFSET = "page_limit", "page_offset"
 #: names the executor binds itself: no parameter may be called so
 RESERVED = frozenset({START_TIME, END_TIME, KEYS, PAGE_LIMIT, PAGE_OFFSET})
+#: the page statement's column with the total (no endpoint's column may be called so)
+PAGE_TOTAL = "page_total_"
 
 
 @dataclass(frozen=True)
@@ -100,10 +105,13 @@ class Paged:
 
 @cache
 def paged(endpoint: Endpoint) -> Paged:
-    """The count and the page statements of a list endpoint (dialect-neutral; rendered at execution)."""
+    """The page (with the total) and the count statements of a list endpoint (dialect-neutral; rendered at
+    execution)."""
+    if PAGE_TOTAL in endpoint.columns:
+        raise ValueError(f"endpoint {endpoint.path!r}: column {PAGE_TOTAL!r} is the executor's")
     q = statement(endpoint.sql).columns(*(column(c) for c in endpoint.columns)).subquery("q")
     count = select(func.count()).select_from(q)
-    page = (select(*q.c).order_by(*(q.c[c] for c in endpoint.order_by))
+    page = (select(*q.c, func.count().over().label(PAGE_TOTAL)).order_by(*(q.c[c] for c in endpoint.order_by))
             .limit(bindparam(PAGE_LIMIT, type_=Integer)).offset(bindparam(PAGE_OFFSET, type_=Integer)))
     return Paged(count, page)
 
@@ -224,11 +232,14 @@ class Executor:
         page_no, page_size = int(getattr(params, "page_no", 1)), int(getattr(params, "page_size", 50))
         offset = (page_no - 1) * page_size
         with self.engine.connect() as conn:
-            total = int(conn.execute(statements.count, values).scalar_one())
-            rows: list[dict[str, Any]] = []
-            if offset < total:
-                found = conn.execute(statements.page, {**values, PAGE_LIMIT: page_size, PAGE_OFFSET: offset})
-                rows = [dict(r) for r in found.mappings()]
+            found = conn.execute(statements.page, {**values, PAGE_LIMIT: page_size, PAGE_OFFSET: offset})
+            rows = [dict(r) for r in found.mappings()]
+            if rows:
+                total = int(rows[0][PAGE_TOTAL])
+                for r in rows:
+                    del r[PAGE_TOTAL]
+            else:  # no row carries the total: past the end (or nothing at all, when the first page is empty)
+                total = int(conn.execute(statements.count, values).scalar_one()) if offset else 0
             if rows and endpoint.children:
                 self._children(conn, endpoint, params, rows)
         items = _items(endpoint.item)

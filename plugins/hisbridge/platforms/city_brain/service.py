@@ -7,7 +7,9 @@ direction ``in``, caller the appId, operation the endpoint, outcome ``ok`` or th
 answer's ``requestId``, the duration). Its request is the envelope without ``sign``, with the parameters the
 models flag as personal masked (``idCardNo`` → ``360*************1X``) and the masking of ``hisbridge.logging``
 over the whole text as a second net; its response is the code, the number of items, the total and the answer's
-size — never the rows. The entry is written after the answer has left (:meth:`CityBrainService.record`).
+size — never the rows. The entry is queued after the answer has left (:meth:`CityBrainService.record`) and
+written with others by the process's journal thread (``hisbridge.ledger.journal_writer``): a clean stop writes
+them all; a hard kill loses the last few milliseconds' entries, never an answer.
 
 **Metrics** are this process's: with ``--workers 4`` each worker counts its own calls (a scrape reaches one of
 them); the HIS, ledger and push-queue figures are read at each scrape.
@@ -31,6 +33,7 @@ import orjson
 from sqlalchemy import Engine, literal_column, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from hisbridge.ledger.journal_writer import JournalWriter
 from hisbridge.ledger.store import JournalEntry, Ledger
 from hisbridge.logging import mask_text
 from hisbridge.platforms.city_brain.answers import (
@@ -103,9 +106,16 @@ class CityBrainService:
         self.guard = Guard(settings, self._remember_nonce, clock=clock)
         self.answers = load_answers()
         self.metrics = Metrics()
+        self.journal = JournalWriter(ledger, name="city brain journal")
 
     def close(self) -> None:
-        """Nothing to release: the engines belong to whoever made them (wiring disposes them with the process)."""
+        """Write the journal entries still queued. The engines belong to whoever made them (wiring disposes them
+        with the process)."""
+        self.journal.close()
+
+    def flush(self) -> None:
+        """Wait until the entries of the calls answered so far are in the journal."""
+        self.journal.flush()
 
     # -- a call --------------------------------------------------------------------------------------------------
     def call(self, path: str, body: bytes, *, peer: str | None, forwarded_for: str | None = None) -> Reply:
@@ -152,14 +162,10 @@ class CityBrainService:
         return Reply(status, answer, headers, code, entry)
 
     def record(self, entry: JournalEntry | None) -> None:
-        """Write a call's journal entry (after its answer left); a ledger fault is logged, never raised."""
-        if entry is None:
-            return
-        try:
-            self.ledger.journal(entry)
-        except Exception as exc:  # noqa: BLE001 - the answer is gone; the log keeps the call's id
-            log.warning("city brain %s request %s: journal entry not written (%s)", entry.operation, entry.msgid,
-                        type(exc).__name__)
+        """Queue a call's journal entry (after its answer left) for the journal thread; a ledger fault is logged
+        there with the call's id, never raised."""
+        if entry is not None:
+            self.journal.put(entry)
 
     def _remember_nonce(self, app_id: str, nonce: str, keep_s: float) -> bool:
         return self.ledger.remember_nonce(SERVICE, app_id, nonce, keep_s)

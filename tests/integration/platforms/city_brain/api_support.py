@@ -155,6 +155,7 @@ class Rig:
         return await self.post(path, request(app_id, biz, **options))
 
     def journal(self, request_id: str) -> dict:
+        self.service.flush()  # entries are written by the journal thread, after the answer
         found = [e for e in self.ledger.journal_entries(platform="city_brain", limit=1000) if e["msgid"] == request_id]
         assert len(found) == 1, f"{len(found)} journal entries for {request_id}"
         return found[0]
@@ -193,6 +194,7 @@ async def open_rig(service: CityBrainService, client: tuple[str, int] = (ADDRESS
             yield Rig(http, service, service.ledger, his_engine, counter, app)
     finally:
         counter.close()
+        service.close()  # its journal thread: what it queued is written
 
 
 @pytest.fixture

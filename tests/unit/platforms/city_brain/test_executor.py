@@ -9,13 +9,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlglot
 from pydantic import Field
 from sqlalchemy import create_engine, text
 from sqlalchemy.dialects import oracle, postgresql, sqlite
+from sqlglot import ErrorLevel
 
 from hisbridge.platforms.city_brain import executor as ex
 from hisbridge.platforms.city_brain.answers import ApiError
-from hisbridge.platforms.city_brain.catalogue import Child, Endpoint
+from hisbridge.platforms.city_brain.catalogue import ENDPOINTS, Child, Endpoint
 from hisbridge.platforms.city_brain.endpoints.directory import ENDPOINTS as DIRECTORY
 from hisbridge.platforms.city_brain.fields import DateRange, DateTimeText, Money, Paging, WireModel
 from tests.unit.platforms.city_brain.support import settings
@@ -80,6 +82,7 @@ def _page_sql(dialect) -> str:
 def test_oracle_pages_with_offset_fetch_and_bind_parameters() -> None:
     sql = _page_sql(oracle.dialect())
     assert sql.startswith("SELECT q.dept_code, q.dept_name, ")
+    assert "count(*) OVER () AS page_total_ FROM ( SELECT" in sql  # the total with the page, in one statement
     assert "FROM ( SELECT d.dept_code AS dept_code" in sql and ") q ORDER BY q.dept_code" in sql  # no AS on the alias
     assert sql.endswith("OFFSET :page_offset ROWS FETCH FIRST :page_limit ROWS ONLY")
 
@@ -90,6 +93,19 @@ def test_oracle_before_12c_pages_with_rownum() -> None:
     sql = _page_sql(dialect)
     assert "ROWNUM AS ora_rn" in sql and "WHERE ROWNUM <= :page_limit + :page_offset" in sql
     assert sql.endswith("WHERE ora_rn > :page_offset")
+    # the window count sits in the innermost query: taken over every row before ROWNUM cuts the page
+    inner = sql.index("count(*) OVER () AS page_total_")
+    assert inner < sql.index("FROM ( SELECT d.dept_code") < sql.index("WHERE ROWNUM <=")
+
+
+@pytest.mark.parametrize("before_12c", [False, True])
+def test_the_oracle_page_statements_parse_as_oracle(before_12c: bool) -> None:
+    dialect = oracle.dialect()
+    dialect._supports_offset_fetch = not before_12c
+    for endpoint in (e for e in ENDPOINTS.values() if e.many):
+        sql = str(ex.paged(endpoint).page.compile(dialect=dialect))
+        tree = sqlglot.parse_one(sql, read="oracle", error_level=ErrorLevel.RAISE)
+        assert isinstance(tree, sqlglot.exp.Select), endpoint.path
 
 
 @pytest.mark.parametrize(("dialect", "tail"), [
