@@ -80,22 +80,14 @@ MIX: dict[str, int] = {
     "admissions": 1, "inpatientOrders": 1, "inpatientInvoices": 1, "inpatientFees": 1, "departments": 1, "staff": 1,
     "health": 1,
 }
-#: ``--his-indexes``: what a production HIS has and the demo schema (``demo.his.schema``) lacks — the lookups by
-#: patient and by registration the endpoints' SQL makes (without them PostgreSQL scans these tables, ~1 ms a call)
-HIS_INDEXES = {
-    "registration": ("visit_date", "dept_code", "time_slot"), "clinical_order": ("reg_id",),
-    "charge_bill": ("patient_id",), "lab_report": ("patient_id",), "exam_report": ("patient_id",),
-    "outpatient_note": ("patient_id",), "medtech_apply": ("patient_id",), "patient": ("id_card_no",),
-    "course_note": ("patient_id",), "admission_note": ("patient_id",), "discharge_note": ("patient_id",),
-    "er_observation": ("patient_id",), "charge_refund": ("patient_id",),
-}
 #: CV02.01.101 of the demo HIS's ID types (patient_extra.id_type), as patient_profile.sql translates them
 ID_TYPES = {"SFZ": "01", "HKB": "02", "HZ": "03", "GAT": "06", "TW": "07"}
 
 
 # -- the HIS and what requests are drawn from -----------------------------------------------------------------------
-def build_his(url: str, scale: int, day: date, seed: int, *, indexes: bool = False) -> dict[str, int]:
-    """The demo HIS as ``make demo`` builds it (and ``demo_support.build_demo`` for the tests), vacuumed and
+def build_his(url: str, scale: int, day: date, seed: int) -> dict[str, int]:
+    """The demo HIS as ``make demo`` builds it (and ``demo_support.build_demo`` for the tests), with the indexes
+    the API's SQL relies on (``demo.his.schema``; listed for sites in docs/city_brain_api.md §8), vacuumed and
     analysed; row counts of the tables the endpoints read most."""
     from sqlalchemy import text
 
@@ -113,10 +105,6 @@ def build_his(url: str, scale: int, day: date, seed: int, *, indexes: bool = Fal
         generate_emr(engine, day, seed=seed)
         generate_mutual(engine, day, seed=seed)
         generate_city_brain(engine, day, seed=seed)
-        if indexes:
-            with engine.begin() as conn:
-                for table, columns in HIS_INDEXES.items():
-                    conn.exec_driver_sql(f"CREATE INDEX hb_bench_{table} ON {table} ({', '.join(columns)})")
         with engine.connect() as conn:
             # as a HIS that has been running: statistics for the planner, the visibility map set (VACUUM) — and the
             # build's writes flushed now (CHECKPOINT), not by a checkpoint in the middle of the measured minute
@@ -637,8 +625,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=2, help="uvicorn workers of the API (serve --workers)")
     p.add_argument("--scale", type=int, default=5000, help="the demo HIS's sale lines (≥ 7000 fails in demo.his."
                                                              "city_brain: no doctor free for its planted stop)")
-    p.add_argument("--his-indexes", action="store_true", help="add the indexes a production HIS has and the demo "
-                                                                "lacks (HIS_INDEXES) before the load")
     p.add_argument("--generators", type=int, default=2, help="load generator processes")
     p.add_argument("--connections", type=int, default=64, help="keep-alive connections per generator (at most)")
     p.add_argument("--seed", type=int, default=SEED, help="the plan's seed")
@@ -679,7 +665,7 @@ def main(argv: list[str] | None = None) -> int:
         his_url = stack.enter_context(pgdb.throwaway_database(args.pg, "hb_bench_cb_his"))
         ledger_url = stack.enter_context(pgdb.throwaway_database(args.pg, "hb_bench_cb_ledger"))
         t0 = time.perf_counter()
-        counts = build_his(his_url, args.scale, DEMO_DAY, SEED, indexes=args.his_indexes)
+        counts = build_his(his_url, args.scale, DEMO_DAY, SEED)
         ledger = Ledger(make_engine(ledger_url))
         ledger.ensure_schema()
         ledger.engine.dispose()
@@ -687,7 +673,7 @@ def main(argv: list[str] | None = None) -> int:
         total = int(args.rate * (args.warmup + args.seconds))
         plan = make_plan(pool, total, args.seed)
         rows = ", ".join(f"{t} {n}" for t, n in counts.items())
-        print(f"setup: demo HIS scale {args.scale}{' with HIS_INDEXES' if args.his_indexes else ''} ({rows}) and "
+        print(f"setup: demo HIS scale {args.scale} ({rows}) and "
               f"ledger in {time.perf_counter() - t0:.0f} s; drawing from {pool.sizes()}; {len(plan)} requests planned",
               flush=True)
 
