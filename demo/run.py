@@ -202,6 +202,8 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
                     continue  # the 城市大脑 pushes run together, below, as their DAG runs them
                 cron = schedules[feed]
                 spec = load_feed_spec(feed)
+                if spec.platform == "regional":
+                    continue  # step 9 (regional_step) delivers them into the simulated 前置库
                 sender = sender_for(spec)
                 agg = defaultdict(int)
                 why: dict[str, int] = defaultdict(int)
@@ -270,6 +272,18 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
         from demo.city_brain_demo import api_step
 
         city_brain_api = api_step(his, ledger, brain, city_brain.edge_cases, day, echo)
+        echo("8. 九龙湖院区：业务数据导出（门诊挂号信息、在院患者信息），七类字典同步到院区 HIS …")
+        from demo.jiulonghu_exports_demo import exports_step
+        from demo.jiulonghu_sync_demo import sync_step
+
+        jiulonghu_exports = exports_step(his, day, out_dir, echo)
+        jiulonghu = sync_step(his, ledger, out_dir, echo)  # last: it edits a drug and a nurse in the demo HIS
+        from demo.regional_demo import regional_step
+
+        regional = regional_step(his, ledger, out_dir, day, echo)
+        for name, n in regional["uploaded"].items():
+            totals[f"regional_{name}"] = {"selected": n, "acknowledged": n, "windows": 1}
+            reasons[f"regional_{name}"] = {}
         sign_calls = Counter(e["infno"] for e in sim.state.journal.values() if e["infno"] in ("9001", "9002"))
 
     checks = (check_edge_cases(ledger, demo.edge_cases) + check_catalog_cases(ledger, his, insurance.edge_cases)
@@ -283,7 +297,8 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
               "his": his_path, "ledger": ledger_path, "log": log_path, "pii": pii, "platform": platform_state,
               "sign_calls": dict(sign_calls), "gateway_visit": gateway_visit, "jobs": jobs,
               "reports": out_dir / "reports", "workstation": workstation, "city_brain": city_brain.edge_cases,
-              "city_brain_api": city_brain_api}
+              "city_brain_api": city_brain_api, "jiulonghu": jiulonghu, "exports": jiulonghu_exports,
+              "regional": regional}
     _print_report(result, mode, echo)
     return result
 
@@ -418,6 +433,11 @@ def _print_report(result: dict, mode: str, echo) -> None:
          f"\n  python -m hisbridge ledger --url sqlite:///{result['ledger']} failures --feed hsa_trace_sale")
     echo(f"日志（已脱敏）：{result['log']}")
     echo(f"报表（Excel + HTML）：{result['reports']}（Airflow 中：设置 HISBRIDGE_REPORTS_DIR 后见 /hisbridge/reports/）")
+    exports = result["exports"]
+    if exports:
+        echo(f"九龙湖导出文件（CSV + Excel + manifest.json）：{next(iter(exports.values())).folder.parent.parent}")
+    echo(f"九龙湖院区库（字典同步的目标，SQLite）：{result['jiulonghu']['campus_db']}")
+    echo(f"市区卫平台前置库（模拟器，SQLite）：{result['regional']['frontdb']}")
     ws = result["workstation"]
     echo(f"互认页面（演示数据上的一次门诊，make airflow 之后在浏览器打开；链接 {ws['ttl_h']:.0f} 小时内有效）：\n  {ws['url']}")
     echo("在 Airflow 界面查看同一份数据：make airflow  （医保模拟器 :8097、互认模拟器 :8883 + airflow standalone，"

@@ -467,7 +467,8 @@ class _Generator:
             if code in self.existing_depts:
                 continue
             self.add(s.dept, dept_code=code, dept_name=name, dept_type=kind, campus="main", area=area, floor=floor,
-                     spell_code=spell, sort_no=sort_no, is_active=1, updated_at=self.ref_time)  # fmt: skip
+                     spell_code=spell, sort_no=sort_no, caty=refdata.DEPT_CATY.get(code), is_active=1,
+                     updated_at=self.ref_time)  # fmt: skip
         for dept, role, titles in er.EXTRA_STAFF:
             if self.staff.get((dept, role)):
                 continue
@@ -490,7 +491,8 @@ class _Generator:
             cert = f"1{rng.choice('1234')}0{rng.choice(tuple(idcard.NANCHANG_AREAS))}{rng.randrange(10**5, 10**6)}"
         self.add(s.staff, staff_code=code, name=self.person_name(gender), gender=gender, birth_date=birth,
                  id_card_no=id_no, phone=self.phone(), role=role, title=title, dept_code=dept, prac_cert_no=cert,
-                 specialty=None, is_active=1, updated_at=self.ref_time)  # fmt: skip
+                 specialty=None, hi_psn_codg=refdata.hi_psn_codg(role, code), is_active=1,
+                 updated_at=self.ref_time)  # fmt: skip
         return code
 
     def id_card(self, birth: date, gender: str) -> str:

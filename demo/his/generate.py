@@ -292,6 +292,7 @@ class _Generator:
                 floor=d.floor,
                 spell_code=d.spell_code,
                 sort_no=sort_no,
+                caty=refdata.DEPT_CATY.get(d.code),
                 is_active=1,
                 updated_at=ref_time,
             )
@@ -385,6 +386,7 @@ class _Generator:
             dept_code=dept_code,
             prac_cert_no=cert,
             specialty=f"擅长{specialty}" if specialty else None,
+            hi_psn_codg=refdata.hi_psn_codg(role, code),
             is_active=1,
             updated_at=self.ref_time,
         )

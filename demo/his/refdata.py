@@ -57,6 +57,29 @@ DEPTS: tuple[Dept, ...] = (
     Dept("6020", "信息处", "admin", "main", "行政楼五楼", "5F", "XXC"),
 )
 
+#: 医保科别 (3401 ``caty``, 诊疗科目 codes) of the clinical and medtech departments; pharmacies and offices have none.
+DEPT_CATY: dict[str, str] = {
+    "1010": "A03.04", "1020": "A03.01", "1030": "A03.02", "1040": "A03.07", "1050": "A03.03", "1060": "A03.06",
+    "1070": "A04.01", "1080": "A04.03", "1090": "A04.04", "1100": "A05.01", "1110": "A07", "1120": "A10",
+    "1130": "A11", "1140": "A12", "1150": "A13", "1160": "A50", "1170": "A02", "1180": "A20", "1190": "A16",
+    "2010": "A03.04", "2020": "A03.07", "2030": "A07", "2040": "A02",
+    "4010": "A03.04", "4020": "A03.01", "4030": "A03",
+    "5010": "A30", "5020": "A32", "5030": "A32.03", "5040": "A31", "6030": "A01",
+}  # fmt: skip
+
+#: the letter prefix of a 医保人员代码 by role (医师 D, 护士 N, 药师 HY as one public sample shows); others have none
+HI_PSN_PREFIX = {"doctor": "D", "nurse": "N", "pharmacist": "HY"}
+#: 行政区划 inside the demo hospital's 医保人员代码 (南昌市东湖区)
+HI_PSN_AREA = "360102"
+
+
+def hi_psn_codg(role: str, staff_code: str) -> str | None:
+    """The demo's 医保人员代码 of a staff member: role prefix + 行政区划 + six digits from the staff code (derived,
+    not drawn, so adding the column left every other generated value as it was)."""
+    prefix = HI_PSN_PREFIX.get(role)
+    return f"{prefix}{HI_PSN_AREA}{int(staff_code) % 10**6:06d}" if prefix else None
+
+
 #: Outpatient pharmacy that dispenses for each campus; the drug store that receives purchases.
 CAMPUS_PHARMACY = {"main": "3010", "jiulonghu": "3030"}
 DRUG_STORE = "3050"

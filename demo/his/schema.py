@@ -144,6 +144,7 @@ dept = Table(
     Column("floor", String(20)),
     Column("spell_code", String(20)),  # 拼音首字母
     Column("sort_no", Integer),
+    Column("caty", String(20)),  # 医保科别 (3401 caty, e.g. A03.04); NULL for departments without a 诊疗科目
     Column("is_active", SmallInteger, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     comment="科室",
@@ -177,6 +178,8 @@ staff = Table(
     Column("dept_code", String(20), ForeignKey("dept.dept_code"), nullable=False),
     Column("prac_cert_no", String(50)),  # 执业证书编号
     Column("specialty", String(200)),
+    # 医保人员代码 (医保医师/护士/药师代码, 医保贯标); NULL for staff without one (clerks, technicians)
+    Column("hi_psn_codg", String(30)),
     Column("is_active", SmallInteger, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     comment="职工",

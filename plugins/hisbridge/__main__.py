@@ -15,6 +15,7 @@ COMMANDS = {
     "cdc": ("hisbridge.platforms.cdc.cli", "传染病监测预警前置软件：建表脚本（ddl）与表文档（doc）"),
     "mutual": ("hisbridge.platforms.mutual.cli", "省检查检验结果互认平台：接口文档（doc）与工作站服务（serve）"),
     "city-brain": ("hisbridge.platforms.city_brain.cli", "城市大脑·先诊疗后付费：医院接口（serve）与接口文档（doc）"),
+    "jiulonghu": ("hisbridge.platforms.jiulonghu.cli", "九龙湖院区：字典同步（sync）、冲突处理（conflicts / resolve）、导出（export）"),
 }
 
 

@@ -44,7 +44,7 @@ DESIGN_CONNECTION_IDS = {
     "jiulonghu_his",
 }
 # Connections a platform adds beside the design's, each documented in the README's connection table.
-PLATFORM_CONNECTION_IDS = {"mutual_workstation", "city_brain_api"}
+PLATFORM_CONNECTION_IDS = {"mutual_workstation", "city_brain_api", "regional_frontdb"}
 # One pool per external platform plus one for the HIS read load, with their agreed sizes.
 EXPECTED_POOLS = {
     "hsa_platform": 4,
@@ -53,6 +53,7 @@ EXPECTED_POOLS = {
     "mutual_recognition": 2,
     "city_brain": 4,
     "regional_platform": 2,
+    "jiulonghu_his": 2,
 }
 HSA_EXTRA_KEYS = {
     "fixmedins_code",
@@ -674,8 +675,8 @@ def test_applying_twice_gives_the_same_state(fake_airflow):
     assert after_first["connections"]["hsa_platform"]["password"] == DEMO_SECRET
     assert after_first["pools"] == EXPECTED_POOLS
     assert DEMO_SECRET not in first.stdout + first.stderr + second.stdout + second.stderr
-    # each pool, each of the 3 variables and each connection (deleted, then added), applied twice
-    assert len(log.read_text().splitlines()) == 2 * (len(EXPECTED_POOLS) + 3 + 2 * len(DESIGN_CONNECTION_IDS | PLATFORM_CONNECTION_IDS))
+    # each pool, each of the 4 variables and each connection (deleted, then added), applied twice
+    assert len(log.read_text().splitlines()) == 2 * (len(EXPECTED_POOLS) + 4 + 2 * len(DESIGN_CONNECTION_IDS | PLATFORM_CONNECTION_IDS))
 
 
 def test_a_failing_command_stops_the_run_with_its_output_masked(fake_airflow, tmp_path):

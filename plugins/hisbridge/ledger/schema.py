@@ -262,3 +262,92 @@ api_nonce = Table(
     Column("seen_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_api_nonce_seen_at", api_nonce.c.service, api_nonce.c.seen_at)
+
+# == dictionary sync (九龙湖; migration 0007_dictionary_sync) ======================================================
+
+# The last synced state of each dictionary row (九龙湖 campus): the hash of the source row as mapped for the campus
+# when last synced, and of the campus row as we wrote it (or found it equal). A campus row whose hash differs from
+# ``campus_hash`` was changed on the campus since: a conflict, never overwritten. See platforms/jiulonghu/plan.py.
+dict_sync_state = Table(
+    "dict_sync_state",
+    metadata,
+    Column("dictionary", String(32), primary_key=True),  # dept, staff, doctor … (platforms/jiulonghu/catalogue.py)
+    Column("business_key", String(100), primary_key=True),  # the main campus's code
+    Column("campus_key", String(100), nullable=False),  # the campus's code of the same row
+    Column("source_hash", String(64), nullable=False),
+    Column("campus_hash", String(64), nullable=False),
+    Column("action", String(16), nullable=False),  # what last settled it: insert | update | deactivate | adopt | kept
+    Column("run_id", String(250)),
+    Column("synced_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per dictionary per (non dry) run: the counts, and the quarantined rows with their reasons (JSON).
+dict_sync_run = Table(
+    "dict_sync_run",
+    metadata,
+    Column("id", _id, primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False),
+    Column("dictionary", String(32), nullable=False),
+    Column("selected", Integer, nullable=False),
+    Column("inserted", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("deactivated", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("conflicts", Integer, nullable=False),
+    Column("quarantined", Integer, nullable=False),
+    Column("report", Text),  # JSON: quarantined keys and reasons, conflict keys, changed keys and fields
+    Column("actor", String(250)),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_dict_sync_run_dictionary", dict_sync_run.c.dictionary, dict_sync_run.c.started_at)
+
+# Rows changed on the campus since our last write: both versions, open until someone decides (keep the main
+# campus's version: the next sync overwrites; keep the campus's: left alone until the main campus changes the row).
+dict_sync_conflict = Table(
+    "dict_sync_conflict",
+    metadata,
+    Column("id", _id, primary_key=True, autoincrement=True),
+    Column("dictionary", String(32), nullable=False),
+    Column("business_key", String(100), nullable=False),
+    Column("campus_key", String(100), nullable=False),
+    Column("status", String(16), nullable=False),  # open | resolved
+    Column("source_hash", String(64), nullable=False),
+    Column("campus_hash", String(64), nullable=False),
+    Column("source_version", Text),  # JSON: the row as the main campus wants it (campus columns); null = gone
+    Column("campus_version", Text),  # JSON: the row as the campus holds it
+    Column("run_id", String(250)),
+    Column("detected_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("resolution", String(16)),  # keep_main | keep_campus
+    Column("resolved_by", String(100)),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("note", Text),
+)
+Index("ix_dict_sync_conflict_key", dict_sync_conflict.c.dictionary, dict_sync_conflict.c.business_key,
+      dict_sync_conflict.c.status)
+Index("ix_dict_sync_conflict_status", dict_sync_conflict.c.status)
+
+# == 市区卫平台 upload health (migration 0008_regional_upload_health) ===============================================
+
+# The daily figures of the 市区卫平台 upload-health check: per data set, day and check (``first`` as found,
+# ``after_resend`` once the missing rows were sent again), upserted by a re-run. Counts only, no patient data.
+regional_upload_health = Table(
+    "regional_upload_health",
+    metadata,
+    Column("dataset", String(32), primary_key=True),  # regional_datasets.yaml name (outpatient_visit …)
+    Column("day", String(10), primary_key=True),  # yyyy-mm-dd, Asia/Shanghai: the day the rows count in
+    Column("check_name", String(16), primary_key=True),  # first | after_resend
+    Column("receipt", String(16), nullable=False),  # frontdb | ack_api
+    Column("his_count", Integer, nullable=False),  # the count SQL's figure
+    Column("uploaded", Integer, nullable=False),  # rows of the day in the 前置库, any flag
+    Column("acknowledged", Integer, nullable=False),  # … flagged 已上传 (the platform took them)
+    Column("failed", Integer, nullable=False),  # … flagged 失败 by the platform
+    Column("waiting", Integer, nullable=False),  # … still 待上传
+    Column("missing", Integer, nullable=False),  # HIS records of the day not in the 前置库 (the gap)
+    Column("surplus", Integer, nullable=False),  # 前置库 rows of the day the HIS no longer holds as valid
+    Column("resent", Integer, nullable=False),  # records this check sent again
+    Column("note", Text),  # what the check found, in words (Chinese, for the page and the alert)
+    Column("run_id", String(250)),
+    Column("checked_at", DateTime(timezone=True), nullable=False),
+)

@@ -57,7 +57,12 @@ def create_ledger_app(ledger_factory: Callable[[], Ledger], dependencies: Sequen
             for feed, c in sorted(counts.items()))
         return _page("投递台账 · 各接口记录状态", f"<table><tr><th>接口</th>{head}</tr>{rows}</table>"
                      "<p>重新排队：<code>python -m hisbridge ledger requeue --id … --by 姓名 --reason …</code></p>"
-                     "<p><a href='../reports/'>对账、结算清单、自查等报表</a></p>")
+                     "<p><a href='../reports/'>对账、结算清单、自查等报表</a></p>"
+                     "<p><a href='regional'>市区卫平台上传健康检查（每日 HIS / 已上传 / 已确认 / 失败 / 缺口）</a></p>")
+
+    @app.get("/ledger/regional", response_class=HTMLResponse)
+    def regional(days: Annotated[int, Query(ge=1, le=366)] = 14) -> HTMLResponse:
+        return _page("市区卫平台 · 上传健康检查", _regional_body(ledger_factory(), days))
 
     @app.get("/ledger/failures", response_class=HTMLResponse)
     def failures(feed: str | None = None, state: Annotated[list[str] | None, Query()] = None,
@@ -142,3 +147,51 @@ def create_ledger_app(ledger_factory: Callable[[], Ledger], dependencies: Sequen
         return JSONResponse(ledger_factory().counts())
 
     return app
+
+
+# -- 市区卫平台 upload health ---------------------------------------------------------------------------------------
+REGIONAL_COLUMNS = ("HIS", "已上传前置库", "平台已确认", "失败", "待上传", "缺口", "补传")
+
+
+def _regional_body(ledger: Ledger, days: int) -> str:
+    """One table per data set: the newest ``days`` days checked, the figures after the re-send where there was one
+    (and the gap first found), the gap in red."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    from hisbridge.platforms.regional.datasets import dataset_titles
+    from hisbridge.platforms.regional.state import AFTER_RESEND, FIRST, HealthStore
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    titles = dataset_titles()
+    checked = HealthStore(ledger.engine).rows(limit=days * 2 * max(1, len(titles)) + 50)
+    newest = sorted({r.day for r in checked}, reverse=True)[:days]
+    checked = [r for r in checked if r.day in newest]
+    by_day: dict[str, dict[str, dict]] = {}
+    for r in checked:
+        by_day.setdefault(r.dataset, {}).setdefault(r.day, {})[r.check_name] = r
+    parts = ["<style>tr.gap td{background:#fdecea}tr.gap td.gap{color:#b00020;font-weight:bold}</style>",
+             f"<p class=note>每日核对（最近 {days} 天）：HIS 条数（计数 SQL）、写入前置库的行、平台已取走（上传标志=已上传）、"
+             "平台拒收（失败）、尚待平台抽取；<b>缺口</b> = HIS 有而前置库没有的记录，检查时已按同一接口补传。"
+             "平台拒收的记录登记为台账“平台拒收”，更正或重新排队后下次检查补传。时间为北京时间。</p>"]
+    if not by_day:
+        parts.append("<p>还没有检查结果：DAG regional_upload_health 运行后在此列出。</p>")
+    for dataset in sorted(by_day, key=lambda n: (list(titles).index(n) if n in titles else len(titles), n)):
+        head = "".join(f"<th>{c}</th>" for c in REGIONAL_COLUMNS)
+        rows = []
+        for day, checks in sorted(by_day[dataset].items(), reverse=True):
+            first, final = checks.get(FIRST), checks.get(AFTER_RESEND) or checks.get(FIRST)
+            f = final.figures
+            found = first.figures.missing if first else 0
+            gap = f"{f.missing}" + (f"（发现 {found}）" if found and found != f.missing else "")
+            at = final.checked_at if final.checked_at.tzinfo else final.checked_at.replace(tzinfo=UTC)
+            cells = (f.his_count, f.uploaded, f.acknowledged, f.failed, f.waiting)
+            rows.append(
+                f"<tr class='{'gap' if f.missing else ''}'><td>{html.escape(day)}</td>"
+                + "".join(f"<td class=n>{v}</td>" for v in cells)
+                + f"<td class='n gap'>{gap}</td><td class=n>{final.resent}</td>"
+                f"<td>{at.astimezone(shanghai):%Y-%m-%d %H:%M}</td>"
+                f"<td>{html.escape(mask_text(final.note or ''))}</td></tr>")
+        parts.append(f"<h3>{html.escape(titles.get(dataset, dataset))}（{html.escape(dataset)}）</h3>"
+                     f"<table><tr><th>日期</th>{head}<th>检查时间</th><th>说明</th></tr>{''.join(rows)}</table>")
+    return "".join(parts)

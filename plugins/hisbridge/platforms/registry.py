@@ -20,6 +20,7 @@ PLATFORMS: dict[str, str] = {
     "cdc": "hisbridge.platforms.cdc.feeds:PLATFORM",
     "mutual": "hisbridge.platforms.mutual.feeds:PLATFORM",
     "city_brain": "hisbridge.platforms.city_brain.feeds:PLATFORM",
+    "regional": "hisbridge.platforms.regional.feeds:PLATFORM",
 }
 
 

@@ -27,10 +27,10 @@ RESERVED = set(
 )
 
 OUTPATIENT = {
-    "dept": "dept_code dept_name dept_type campus area floor spell_code sort_no is_active updated_at",
+    "dept": "dept_code dept_name dept_type campus area floor spell_code sort_no caty is_active updated_at",
     "room": "room_code room_name dept_code floor location caller_terminal is_active updated_at",
     "staff": "staff_code name gender birth_date id_card_no phone role title dept_code prac_cert_no specialty "
-    "is_active updated_at",
+    "hi_psn_codg is_active updated_at",
     "patient": "patient_id name gender birth_date id_card_no phone address psn_no insuplc_admdvs created_at",
     "registration": "reg_id patient_id dept_code room_code doctor_code visit_date time_slot queue_no reg_type "
     "reg_time is_appointment sign_in_time visit_status is_revisit status cancel_time updated_at",

@@ -21,6 +21,7 @@ HSA_FEEDS = [f for f in FEEDS if f.startswith("hsa_")]
 CDC_FEEDS = [f for f in FEEDS if f.startswith("cdc_")]
 MUTUAL_FEEDS = [f for f in FEEDS if f.startswith("mutual_")]
 CITY_BRAIN_FEEDS = [f for f in FEEDS if f.startswith("city_brain_")]
+REGIONAL_FEEDS = [f for f in FEEDS if f.startswith("regional_")]
 #: the data window each CDC timeliness group runs on (one DAG per group; platforms.md §1.3)
 CDC_WINDOWS = {
     Timeliness.REALTIME: r"continuous|\d+m",
@@ -36,7 +37,9 @@ def test_every_traceability_feed_is_declared() -> None:
 
 
 def test_every_feed_belongs_to_a_known_platform() -> None:
-    assert set(FEEDS) == set(HSA_FEEDS) | set(CDC_FEEDS) | set(MUTUAL_FEEDS) | set(CITY_BRAIN_FEEDS)
+    assert set(FEEDS) == (set(HSA_FEEDS) | set(CDC_FEEDS) | set(MUTUAL_FEEDS) | set(CITY_BRAIN_FEEDS)
+                          | set(REGIONAL_FEEDS))
+    assert {load_feed_spec(f).platform for f in REGIONAL_FEEDS} == {"regional"}
     assert {load_feed_spec(f).platform for f in MUTUAL_FEEDS} == {"mutual"}
     assert {load_feed_spec(f).platform for f in CITY_BRAIN_FEEDS} == {"city_brain"}
 
