@@ -105,3 +105,32 @@ def test_the_city_brain_calls_the_hospital_and_the_journeys_pushes_arrive_in_ord
         "CHARGED", "REFUNDED"]
     assert seen["late"] == 0
     assert "城市大脑模拟器走完本例患者" in demo["console"]
+
+
+def test_the_jiulonghu_sync_writes_only_the_planted_changes_and_keeps_the_campus_edit(demo) -> None:
+    second = demo["jiulonghu"]["second"]["dictionaries"]
+    changed = {name: (d["updated"], d["deactivated"], d["inserted"], d["conflicts"]) for name, d in second.items()
+               if d["updated"] or d["deactivated"] or d["inserted"] or d["conflicts"]}
+    # the drug's new price, the nurse leaving (a staff member and a nurse), the doctor the campus edited itself
+    assert changed == {"drug": (1, 0, 0, 0), "staff": (0, 1, 0, 0), "nurse": (0, 1, 0, 0), "doctor": (0, 0, 0, 1)}
+    assert sum(d["campus_rows_written"] for d in second.values()) == 3
+    first = demo["jiulonghu"]["first"]["dictionaries"]
+    assert all(d["inserted"] > 0 for d in first.values())
+
+
+def test_the_jiulonghu_exports_are_whole_and_say_where_they_are(demo) -> None:
+    from hisbridge.platforms.jiulonghu.exports import verify
+
+    manifests = demo["exports"]
+    assert set(manifests) == {"outpatient_registrations", "inpatients"}
+    for manifest in manifests.values():
+        assert manifest.rows > 0 and verify(manifest.folder) == []
+        assert str(manifest.folder) in demo["console"]
+
+
+def test_the_regional_health_check_finds_the_planted_gap_and_closes_it(demo) -> None:
+    regional = demo["regional"]
+    assert {name: n for name, n in regional["found"].items() if n} == {"prescription": 2, "lab_report": 3}
+    assert regional["resent"]["prescription"] == 2 and regional["resent"]["lab_report"] == 3
+    assert sum(regional["remaining"].values()) == 0
+    assert len(regional["failed"]["outpatient_visit"]) == 2  # refused by the platform: listed, not re-sent blindly
