@@ -13,12 +13,12 @@ from datetime import timedelta
 from airflow.sdk import dag
 
 from hisbridge.quality_operator import DataQualityOperator, feed_titles
-from hisbridge.scheduling import OWNER, go_live, nightly
+from hisbridge.scheduling import OWNER, alerting_callbacks, go_live, nightly
 
 
 @dag(dag_id="hisbridge_data_quality", dag_display_name="数据质量·每日检查", doc_md=__doc__, schedule=nightly(),
      start_date=go_live(), catchup=True, max_active_runs=1, tags=["hisbridge", "quality"],
-     default_args={"owner": OWNER, "retries": 1, "retry_delay": timedelta(minutes=10), "pool": "his_read"})
+     default_args={**alerting_callbacks(), "owner": OWNER, "retries": 1, "retry_delay": timedelta(minutes=10), "pool": "his_read"})
 def hisbridge_data_quality():
     for feed, title in feed_titles().items():
         DataQualityOperator(task_id=f"quality_{feed}", task_display_name=f"数据质量·{title}", feed=feed)

@@ -16,13 +16,13 @@ from airflow.sdk import CronTriggerTimetable, Param, dag
 
 from hisbridge.platforms.jiulonghu.catalogue import DICTIONARIES
 from hisbridge.platforms.jiulonghu.operators import DictionarySyncOperator
-from hisbridge.scheduling import OWNER, SHANGHAI
+from hisbridge.scheduling import OWNER, SHANGHAI, alerting_callbacks
 
 
 @dag(dag_id="jiulonghu_dictionary_sync", dag_display_name="九龙湖·字典同步", doc_md=__doc__,
      schedule=CronTriggerTimetable("30 2 * * *", timezone=SHANGHAI), catchup=False, max_active_runs=1,
      params={"dry_run": Param(False, type="boolean", description="只列出差异，不写入")},
-     default_args={"owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5), "pool": "jiulonghu_his"},
+     default_args={**alerting_callbacks(), "owner": OWNER, "retries": 2, "retry_delay": timedelta(minutes=5), "pool": "jiulonghu_his"},
      tags=["hisbridge", "jiulonghu", "dictionary"])
 def jiulonghu_dictionary_sync():
     tasks = {d.name: DictionarySyncOperator(task_id=f"sync_{d.name}", task_display_name=f"同步{d.title}字典",

@@ -11,6 +11,7 @@ from datetime import timedelta
 from airflow.sdk import CronTriggerTimetable, dag
 
 from hisbridge.platforms.queue.operator import QueueViewsCheckOperator
+from hisbridge.scheduling import alerting_callbacks
 
 
 @dag(
@@ -20,7 +21,7 @@ from hisbridge.platforms.queue.operator import QueueViewsCheckOperator
     schedule=CronTriggerTimetable("30 6 * * *", timezone="Asia/Shanghai"),
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": "hisbridge", "retries": 1, "retry_delay": timedelta(minutes=5)},
+    default_args={**alerting_callbacks(), "owner": "hisbridge", "retries": 1, "retry_delay": timedelta(minutes=5)},
     tags=["hisbridge", "queue"],
 )
 def queue_views_contract_check():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
 import shutil
 import sys
 from collections import Counter, defaultdict
@@ -70,11 +71,58 @@ def feed_passes(schedules: dict[str, str]) -> list[str]:
     return passes
 
 
+class _LinesToLogging:
+    """A file for Airflow's structlog loggers (they write rendered lines straight to stdout): each line becomes
+    a record of the ``airflow`` logger, which goes where the demo's logging goes — the log file."""
+
+    def write(self, data: str | bytes) -> int:
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        if text.strip():
+            logging.getLogger("airflow").warning("%s", text.rstrip())
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+_held: logging.Handler | None = None  # records logged before the log file is open (see _quiet_console)
+_file_handler: logging.Handler | None = None
+#: set by :func:`main`: this process is ``make demo``, its console is the report's. Tests calling run_demo keep
+#: their process's logging (a test runner's capture, Airflow's task output) as it is.
+_own_console = False
+
+
 def _quiet_console() -> None:
-    """Importing Airflow sets the root logger to INFO on the console; the demo's console is for the report."""
-    logging.getLogger().setLevel(logging.WARNING)
+    """Importing Airflow puts a console handler on the root logger, prints warnings and its own structlog lines
+    on the terminal: before the report, a newcomer saw Airflow's lines. The demo's console is for its steps and
+    its report; everything else is held here until :func:`_setup_logging` opens the log file, then goes there
+    (WARNING and above; hisbridge's and the simulators' INFO lines too)."""
+    global _held
+    root = logging.getLogger()
+    root.setLevel(logging.WARNING)
     for name in ("airflow", "great_expectations", "py.warnings"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    if not _own_console:
+        return
+    consoles = (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__)
+    for handler in list(root.handlers):  # a test runner's capturing handlers (not on a console) stay
+        if (isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler)
+                and getattr(handler, "stream", None) in consoles):
+            root.removeHandler(handler)
+    if _held is None and _file_handler is None:
+        from logging.handlers import MemoryHandler
+
+        _held = MemoryHandler(capacity=100_000, flushLevel=logging.CRITICAL + 1)
+        root.addHandler(_held)
+    logging.captureWarnings(True)  # warnings.warn → logger py.warnings (Airflow prints them otherwise)
+    try:
+        import structlog
+
+        factory = structlog.get_config().get("logger_factory")
+        if hasattr(factory, "io"):  # Airflow's LoggerFactory: the stream its loggers write to
+            factory.io = _LinesToLogging()
+    except ImportError:  # pragma: no cover - Airflow brings structlog
+        pass
 
 
 def windows(cron: str, day: date) -> list[tuple[datetime, datetime]]:
@@ -93,17 +141,33 @@ def windows(cron: str, day: date) -> list[tuple[datetime, datetime]]:
 
 
 def _setup_logging(log_dir: Path) -> Path:
+    """Open ``log_dir/demo.log`` (PII masked) for every log line of the run: hisbridge's and the simulators' from
+    INFO, any other library's (Airflow, uvicorn, warnings) from WARNING. Nothing goes to the console."""
+    global _held, _file_handler
     pii_logging.install()
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / "demo.log"
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(pii_logging.PiiFilter())
-    for name in ("hisbridge", "simulators"):  # to the file only: the console shows the report
+    root = logging.getLogger()
+    previous, _file_handler = _file_handler, handler
+    for name in ("hisbridge", "simulators", *([""] if _own_console else [])):  # "": root, everything else
         logger = logging.getLogger(name)
+        if previous is not None:  # a second run in the same process (tests): the old file is closed
+            logger.removeHandler(previous)
         logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
+        if name:
+            logger.setLevel(logging.INFO)
+            logger.propagate = False  # the console shows the report
+    if previous is not None:
+        previous.close()
+    if _held is not None:  # what was logged before the file was open
+        root.removeHandler(_held)
+        _held.setTarget(handler)
+        _held.close()  # flushes into the file
+        _held = None
+    _quiet_console()  # in case something re-installed a console handler since
     return path
 
 
@@ -285,6 +349,10 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
             totals[f"regional_{name}"] = {"selected": n, "acknowledged": n, "windows": 1}
             reasons[f"regional_{name}"] = {}
         sign_calls = Counter(e["infno"] for e in sim.state.journal.values() if e["infno"] in ("9001", "9002"))
+        from simulators.hsa.persist import dump_state, write_atomically
+
+        # make airflow's 医保 simulator starts from what this demo delivered (its 3507 deletes find the records)
+        write_atomically(out_dir / "hsa_simulator_state.json", dump_state(sim.state))
 
     checks = (check_edge_cases(ledger, demo.edge_cases) + check_catalog_cases(ledger, his, insurance.edge_cases)
               + check_cdc_cases(ledger, emr.edge_cases, cdc_records) + mutual_checks)
@@ -399,40 +467,109 @@ def check_catalog_cases(ledger, his, edge) -> list[dict]:
     return out
 
 
+#: the report's table: (column head, key of the per-feed totals)
+REPORT_COLUMNS = (("窗口", "windows"), ("抽取", "selected"), ("已确认", "acknowledged"), ("平台拒收", "rejected"),
+                  ("隔离", "quarantined"), ("撤回", "withdrawn"), ("跳过", "skipped"), ("未知", "unknown"),
+                  ("报文", "messages"))
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: a Chinese character takes two (``len`` counts one)."""
+    from wcwidth import wcswidth
+
+    width = wcswidth(text)
+    return width if width >= 0 else len(text)  # a control character: count it as one
+
+
+def pad(text: str, width: int, align: str = "<") -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (``>``: right-aligned)."""
+    gap = " " * max(0, width - display_width(text))
+    return gap + text if align == ">" else text + gap
+
+
+def table(heads: tuple[str, ...], rows: list[tuple[str, ...]], aligns: str) -> list[str]:
+    """Lines of a table aligned by display width, two spaces between columns."""
+    widths = [max(display_width(cell) for cell in column) for column in zip(heads, *rows, strict=True)]
+    return ["  ".join(pad(cell, w, a) for cell, w, a in zip(row, widths, aligns, strict=True)).rstrip()
+            for row in (heads, *rows)]
+
+
+def venv_python() -> str:
+    """How to call the project's Python in a command printed for the reader to paste: the venv's interpreter
+    (its .pth puts plugins/ and the project on the path, so no PYTHONPATH is needed), relative to the current
+    folder when that is the project, else absolute."""
+    venv = PROJECT_DIR / ".venv" / "bin" / "python"
+    exe = venv if venv.exists() else Path(sys.executable)
+    if Path.cwd().resolve() == PROJECT_DIR.resolve() and exe.is_relative_to(PROJECT_DIR):
+        return str(exe.relative_to(PROJECT_DIR))
+    return shlex.quote(str(exe))
+
+
+def hisbridge_command(*args: str) -> str:
+    return " ".join([venv_python(), "-m", "hisbridge", *(shlex.quote(a) for a in args)])
+
+
+def airflow_command(out_dir: Path) -> str:
+    """``make airflow`` on this run's data: the script reads HISBRIDGE_DEMO_DIR when it is not var/demo."""
+    default = (PROJECT_DIR / "var" / "demo").resolve()
+    make = "make airflow" if Path.cwd().resolve() == PROJECT_DIR.resolve() else f"make -C {shlex.quote(str(PROJECT_DIR))} airflow"
+    if Path(out_dir).resolve() == default:
+        return make
+    return f"HISBRIDGE_DEMO_DIR={shlex.quote(str(Path(out_dir).resolve()))} {make}"
+
+
+def platform_records_line(platform: dict) -> str:
+    """What the 医保 simulator holds, by transaction, in words (its summary keys records by 进销存数据类型)."""
+    from simulators.hsa.spec import CATALOGUE
+
+    by_infno = platform.get("records_by_infno") or {}
+    parts = [f"{infno} {CATALOGUE[infno].title} {n} 条" if infno in CATALOGUE else f"{infno} {n} 条"
+             for infno, n in sorted(by_infno.items())]
+    return ("医保平台模拟器收到并保存的进销存记录（按交易）：" + ("、".join(parts) if parts else "无")
+            + f"；其中追溯码在售 {platform.get('sold_codes', 0)} 个")
+
+
 def _print_report(result: dict, mode: str, echo) -> None:
     totals = result["totals"]
-    heads = ("接口 (feed)", "窗口", "抽取", "已确认", "平台拒收", "隔离", "撤回", "跳过", "未知", "报文")
-    echo(f"\n演示日各接口结果（发送方式：{mode}）")
-    echo(f"{heads[0]:28s}" + "".join(f"{h:>9s}" for h in heads[1:]))
-    for feed, t in totals.items():
-        cols = ("windows", "selected", "acknowledged", "rejected", "quarantined", "withdrawn", "skipped", "unknown",
-                "messages")
-        echo(f"{feed:28s}" + "".join(f"{t.get(c, 0):>10d}" for c in cols))
-    for feed, why in result["reasons"].items():
-        for reason, n in sorted(why.items(), key=lambda kv: -kv[1])[:4]:
-            echo(f"    {feed}: {n} × {reason}")
+    echo(f"\n演示日各接口结果（发送方式：{mode}；数字为记录条数，「窗口」为数据窗口个数）")
+    rows = [(feed, *(str(t.get(key, 0)) for _, key in REPORT_COLUMNS)) for feed, t in totals.items()]
+    for line in table(("接口 (feed)", *(head for head, _ in REPORT_COLUMNS)), rows, "<" + ">" * len(REPORT_COLUMNS)):
+        echo(line)
+    reasons = [(feed, reason, n) for feed, why in result["reasons"].items()
+               for reason, n in sorted(why.items(), key=lambda kv: -kv[1])[:4]]
+    if reasons:
+        echo("\n隔离与拒收的主要原因（每个接口前 4 条）：")
+        for feed, reason, n in reasons:
+            echo(f"  {feed}: {n} × {reason}")
     echo("\n预置异常场景核对：")
     ok = True
+    checks = []
     for c in result["checks"]:
-        mark = "✓" if c["actual"] == c["expected"] else "✗"
-        ok &= mark == "✓"
-        echo(f"  {mark} {c['case']:34s} {c['feed']}:{c['key']}  期望 {c['expected']}，台账 {c['actual']}")
+        good = c["actual"] == c["expected"]
+        ok &= good
+        checks.append(("✓" if good else "✗", c["case"], f"{c['feed']}:{c['key']}",
+                       f"期望 {c['expected']}，台账 {c['actual']}"))
     for c in result["jobs"]["checks"]:
-        mark = "✓" if c["found"] == c["expect"] else "✗"
-        ok &= mark == "✓"
-        echo(f"  {mark} {c['case']:34s} {c['key']}  {'见报表' if c['found'] else '报表中没有'}")
+        good = c["found"] == c["expect"]
+        ok &= good
+        checks.append(("✓" if good else "✗", c["case"], str(c["key"]), "见报表" if c["found"] else "报表中没有"))
+    if checks:
+        for line in table(("", "场景", "接口:业务键", "结果"), checks, "<<<<")[1:]:
+            echo("  " + line)
     r = result["rerun"]
     echo(f"\n重跑商品销售：抽取 {r['selected']}，跳过(已确认未变化) {r['skipped']}，新发送报文 {r['messages']} 条 "
          f"→ {'无重复发送 ✓' if r['messages'] == 0 else '有新报文，请检查'}")
     signs = result["sign_calls"]
     echo(f"签到/签退：9001 × {signs.get('9001', 0)}，9002 × {signs.get('9002', 0)}（每个经办人当日一次签到：追溯码各任务共用"
          f"「hisbridge」的，网关的收费员另签；日终签退）")
-    p = result["platform"]
-    echo(f"模拟器平台侧：{p.get('records_by_type') or p.get('records') or p}")
-    echo(f"\n台账（SQLite）：{result['ledger']}\n  python -m hisbridge ledger --url sqlite:///{result['ledger']} summary"
-         f"\n  python -m hisbridge ledger --url sqlite:///{result['ledger']} failures --feed hsa_trace_sale")
-    echo(f"日志（已脱敏）：{result['log']}")
-    echo(f"报表（Excel + HTML）：{result['reports']}（Airflow 中：设置 HISBRIDGE_REPORTS_DIR 后见 /hisbridge/reports/）")
+    echo(platform_records_line(result["platform"]))
+    ledger = Path(result["ledger"]).resolve()
+    url = f"sqlite:///{ledger}"
+    echo(f"\n台账（SQLite）：{ledger}\n  {hisbridge_command('ledger', '--url', url, 'summary')}"
+         f"\n  {hisbridge_command('ledger', '--url', url, 'failures', '--feed', 'hsa_trace_sale')}")
+    echo(f"日志（已脱敏；Airflow 与各库的日志也在这里，不在屏幕上）：{Path(result['log']).resolve()}")
+    echo(f"报表（Excel + HTML）：{Path(result['reports']).resolve()}（Airflow 中：设置 HISBRIDGE_REPORTS_DIR 后见 "
+         "/hisbridge/reports/）")
     exports = result["exports"]
     if exports:
         echo(f"九龙湖导出文件（CSV + Excel + manifest.json）：{next(iter(exports.values())).folder.parent.parent}")
@@ -440,22 +577,27 @@ def _print_report(result: dict, mode: str, echo) -> None:
     echo(f"市区卫平台前置库（模拟器，SQLite）：{result['regional']['frontdb']}")
     ws = result["workstation"]
     echo(f"互认页面（演示数据上的一次门诊，make airflow 之后在浏览器打开；链接 {ws['ttl_h']:.0f} 小时内有效）：\n  {ws['url']}")
-    echo("在 Airflow 界面查看同一份数据：make airflow  （医保模拟器 :8097、互认模拟器 :8883 + airflow standalone，"
-         "http://localhost:8080）")
+    echo(f"在 Airflow 界面查看同一份数据：{airflow_command(Path(result['ledger']).parent)}\n"
+         "  （医保模拟器 :8097、互认模拟器 :8883、城市大脑模拟器 :8885 + airflow standalone，http://localhost:8080；"
+         "Ctrl-C 全部停止）")
     if not ok:
         echo("\n有预置场景与期望不符，见上。")
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m hisbridge demo", description=__doc__)
-    p.add_argument("--dir", type=Path, default=PROJECT_DIR / "var" / "demo")
+    p.add_argument("--dir", type=Path, default=PROJECT_DIR / "var" / "demo",
+                   help="where the demo HIS, ledger and logs go (default var/demo; make airflow on another folder: "
+                        "HISBRIDGE_DEMO_DIR=<dir> make airflow)")
     p.add_argument("--day", type=date.fromisoformat, default=DEMO_DAY)
     p.add_argument("--scale", type=int, default=300, help="sale lines per day in the demo HIS")
     p.add_argument("--mode", choices=("batch", "single"), default="batch")
     p.add_argument("--batch-size", type=int, default=50)
     args = p.parse_args(argv)
     os.environ.setdefault("AIRFLOW_HOME", str(PROJECT_DIR / "var" / "airflow"))
-    result = run_demo(args.dir, day=args.day, scale=args.scale, mode=args.mode, batch_size=args.batch_size)
+    global _own_console
+    _own_console = True
+    result = run_demo(args.dir.resolve(), day=args.day, scale=args.scale, mode=args.mode, batch_size=args.batch_size)
     return 0 if all(c["actual"] == c["expected"] for c in result["checks"]) else 1
 
 

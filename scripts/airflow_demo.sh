@@ -4,22 +4,37 @@
 # the 医保 simulator on 127.0.0.1:8097 as hsa_platform, the 互认 simulator on :8883 and the 城市大脑 simulator on
 # :8885 (it receives the pushes; its caller calls the hospital API at /city-brain).
 #
-#   scripts/airflow_demo.sh                        # start it all (Ctrl-C stops Airflow; the simulator follows)
+#   scripts/airflow_demo.sh                        # start it all; Ctrl-C (or SIGTERM) stops everything it started
 #   scripts/airflow_demo.sh airflow dags list      # any command, in the same environment, next to a running one
 #   HISBRIDGE_DRY_RUN=1 scripts/airflow_demo.sh    # print the environment and commands (secrets masked); change nothing
+#   HISBRIDGE_DEMO_DIR=/tmp/d scripts/airflow_demo.sh   # on the data of `python -m hisbridge demo --dir /tmp/d`
 #
 # Everything lives under var/airflow (AIRFLOW_HOME): metadata database, logs, the generated admin password.
 # Connections are AIRFLOW_CONN_* environment variables, so none is stored in the metadata database. The secret
 # is the local simulator's DEMO value (as in airflow_settings.yaml): never a real one.
+#
+# Stopping: `airflow standalone` ends on Ctrl-C but not on SIGTERM, which kills it and leaves its scheduler,
+# API server, DAG processor, triggerer and their task processes running (task processes even move to process
+# groups of their own). So standalone runs in a session of its own (setsid), and on Ctrl-C, SIGTERM, or its own
+# exit this script sends SIGTERM to every process of that session and to the simulators, waits for them
+# (HISBRIDGE_STOP_TIMEOUT seconds, default 30), kills what is left, and checks that nothing survived (exit 1
+# naming the survivors otherwise). The 医保 simulator keeps its data in $DEMO_DIR/hsa_simulator_state.json, so a
+# restart finds the uploads and sign-ins it had (make demo, which rebuilds the ledger, starts it afresh).
+#
+# Other environment (tests): HISBRIDGE_AIRFLOW (the airflow executable), HISBRIDGE_AIRFLOW_HOME,
+# HISBRIDGE_HSA_PORT / HISBRIDGE_MUTUAL_PORT / HISBRIDGE_CITY_BRAIN_PORT (default 8097 / 8883 / 8885).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$PWD"
 PY="$ROOT/.venv/bin/python"
-AIRFLOW="$ROOT/.venv/bin/airflow"
-HIS_DB="$ROOT/var/demo/his.db"
-LEDGER_DB="$ROOT/var/demo/ledger.db"
-HSA_PORT=8097
+AIRFLOW="${HISBRIDGE_AIRFLOW:-$ROOT/.venv/bin/airflow}"
+DEMO_DIR="$(cd "${HISBRIDGE_DEMO_DIR:-$ROOT/var/demo}" 2>/dev/null && pwd || echo "${HISBRIDGE_DEMO_DIR:-$ROOT/var/demo}")"
+HIS_DB="$DEMO_DIR/his.db"
+LEDGER_DB="$DEMO_DIR/ledger.db"
+HSA_STATE="$DEMO_DIR/hsa_simulator_state.json"
+HSA_PORT="${HISBRIDGE_HSA_PORT:-8097}"
+STOP_TIMEOUT="${HISBRIDGE_STOP_TIMEOUT:-30}"
 HSA_PAASID=hisbridge-demo
 HSA_SECRET=demo-only-hsa-secret-not-for-production  # the local simulator's; see airflow_settings.yaml
 DRY_RUN="${HISBRIDGE_DRY_RUN:-0}"
@@ -29,7 +44,7 @@ die() { echo "airflow_demo: $*" >&2; exit 1; }
 [[ -x "$AIRFLOW" ]] || die "$AIRFLOW not found: run make venv first"
 [[ -f "$HIS_DB" ]] || die "${HIS_DB#"$ROOT"/} is missing: run make demo first (it builds the demo HIS and ledger)"
 
-export AIRFLOW_HOME="$ROOT/var/airflow"
+export AIRFLOW_HOME="${HISBRIDGE_AIRFLOW_HOME:-$ROOT/var/airflow}"
 export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
 export AIRFLOW__CORE__PLUGINS_FOLDER="$ROOT/plugins"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
@@ -63,8 +78,10 @@ print(json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": int(os.envir
 PYEOF
 )"
 # the 互认 platform (simulator below) and the workstation service's settings, exactly as airflow_settings.yaml has them
-settings_conn() {
-  "$PY" - "$1" <<'PYEOF'
+MUTUAL_PORT="${HISBRIDGE_MUTUAL_PORT:-8883}"
+CITY_BRAIN_PORT="${HISBRIDGE_CITY_BRAIN_PORT:-8885}"
+settings_conn() {  # conn_id [port: the local simulator's, when not the settings file's default]
+  "$PY" - "$@" <<'PYEOF'
 import json
 import sys
 
@@ -74,15 +91,16 @@ with open("airflow_settings.yaml", encoding="utf-8") as f:
     conn = next(c for c in yaml.safe_load(f)["airflow"]["connections"] if c["conn_id"] == sys.argv[1])
 keys = {"conn_type": "conn_type", "host": "conn_host", "port": "conn_port", "schema": "conn_schema",
         "login": "conn_login", "password": "conn_password", "extra": "conn_extra"}
-print(json.dumps({k: conn[v] for k, v in keys.items() if conn.get(v) is not None}, ensure_ascii=False))
+out = {k: conn[v] for k, v in keys.items() if conn.get(v) is not None}
+if len(sys.argv) > 2:
+    out["port"] = int(sys.argv[2])
+print(json.dumps(out, ensure_ascii=False))
 PYEOF
 }
-AIRFLOW_CONN_MUTUAL_RECOGNITION="$(settings_conn mutual_recognition)"
+AIRFLOW_CONN_MUTUAL_RECOGNITION="$(settings_conn mutual_recognition "$MUTUAL_PORT")"
 AIRFLOW_CONN_MUTUAL_WORKSTATION="$(settings_conn mutual_workstation)"
-AIRFLOW_CONN_CITY_BRAIN="$(settings_conn city_brain)"
+AIRFLOW_CONN_CITY_BRAIN="$(settings_conn city_brain "$CITY_BRAIN_PORT")"
 AIRFLOW_CONN_CITY_BRAIN_API="$(settings_conn city_brain_api)"
-MUTUAL_PORT=8883
-CITY_BRAIN_PORT=8885
 CITY_BRAIN_CALLER_SECRET=demo-only-city-brain-caller-secret  # city_brain_api's demo caller (airflow_settings.yaml)
 export AIRFLOW_CONN_HIS_DB AIRFLOW_CONN_HISBRIDGE_DB AIRFLOW_CONN_HSA_PLATFORM AIRFLOW_CONN_MUTUAL_RECOGNITION \
   AIRFLOW_CONN_MUTUAL_WORKSTATION AIRFLOW_CONN_CITY_BRAIN AIRFLOW_CONN_CITY_BRAIN_API
@@ -90,7 +108,7 @@ export AIRFLOW_CONN_HIS_DB AIRFLOW_CONN_HISBRIDGE_DB AIRFLOW_CONN_HSA_PLATFORM A
 # name, slots, description (as in airflow_settings.yaml)
 POOLS=("hsa_platform 4 医保平台并发上限" "his_read 4 HIS 读库负载" "mutual_recognition 4 省检查检验互认平台并发上限"
        "city_brain 4 城市大脑平台并发上限")
-SIM_CMD=("$PY" -m simulators.hsa --port "$HSA_PORT" --auth tif --paasid "$HSA_PAASID")
+SIM_CMD=("$PY" -m simulators.hsa --port "$HSA_PORT" --auth tif --paasid "$HSA_PAASID" --state "$HSA_STATE")
 LOG_DIR="$AIRFLOW_HOME/logs"
 SIM_LOG="$LOG_DIR/hsa_simulator.log"
 MUTUAL_CMD=("$PY" -m simulators.mutual --port "$MUTUAL_PORT")
@@ -123,9 +141,9 @@ if [[ "$DRY_RUN" == 1 ]]; then
   done
   echo "  HSA_SIM_SECRET=*** ${SIM_CMD[*]} > ${SIM_LOG#"$ROOT"/} &"
   echo "  ${MUTUAL_CMD[*]} > ${MUTUAL_LOG#"$ROOT"/} &"
-  echo "  $PY -m demo.mutual_demo seed --url http://127.0.0.1:$MUTUAL_PORT"
+  echo "  $PY -m demo.mutual_demo seed --url http://127.0.0.1:$MUTUAL_PORT --his $HIS_DB"
   echo "  ${CITY_BRAIN_CMD[*]} > ${CITY_BRAIN_LOG#"$ROOT"/} &"
-  echo "  exec $AIRFLOW standalone"
+  echo "  setsid $AIRFLOW standalone &   # its own session: stopped as a whole, with the simulators, on exit"
   exit 0
 fi
 
@@ -133,8 +151,64 @@ if (($#)); then  # a command in the demo's environment, e.g. `airflow backfill c
   exec "$@"
 fi
 
+# ---------------------------------------------------------------------------------------------- stopping
+SIM_PIDS=()
+AF_PID=""
+AF_SID=""
+STOPPING=0
+
+live_pids() {  # what still runs of standalone's session and of the simulators (zombies are gone, not running)
+  ps -e -o pid=,sid=,stat= | awk -v sid="${AF_SID:--1}" -v sims=" ${SIM_PIDS[*]} " \
+    '$3 !~ /^Z/ && ($2 == sid || index(sims, " " $1 " ")) { print $1 }'
+}
+
+describe() {  # pid… → "pid command; …" (for the messages)
+  (($#)) && ps -o pid=,args= -p "$(IFS=,; echo "$*")" | cut -c1-100 | tr '\n' ';'
+}
+
+stop_all() {  # status: the exit status of this script
+  local status="$1" pid
+  local -a left
+  local -A signalled=()
+  trap - EXIT INT TERM
+  ((STOPPING)) && exit "$status"
+  STOPPING=1
+  mapfile -t left < <(live_pids)
+  if ((${#left[@]})); then
+    echo "airflow_demo: stopping Airflow and the simulators (SIGTERM to ${left[*]}) …" >&2
+    local deadline=$((SECONDS + STOP_TIMEOUT))
+    while ((${#left[@]})) && ((SECONDS < deadline)); do
+      for pid in "${left[@]}"; do  # once each: a second SIGTERM makes some servers skip their clean-up
+        [[ -n "${signalled[$pid]:-}" ]] && continue
+        signalled[$pid]=1
+        kill -TERM "$pid" 2>/dev/null || true
+      done
+      sleep 0.2
+      mapfile -t left < <(live_pids)  # a task process started meanwhile is in the session: it is found too
+    done
+    if ((${#left[@]})); then
+      echo "airflow_demo: still running after ${STOP_TIMEOUT}s, killed: $(describe "${left[@]}")" >&2
+      kill -KILL "${left[@]}" 2>/dev/null || true
+      sleep 0.5
+      mapfile -t left < <(live_pids)
+    fi
+  fi
+  if ((${#left[@]})); then
+    echo "airflow_demo: could not stop: $(describe "${left[@]}")" >&2
+    exit 1
+  fi
+  wait 2>/dev/null || true  # reap this script's own children (all ended by now)
+  if ((${#SIM_PIDS[@]})) || [[ -n "$AF_PID" ]]; then
+    echo "airflow_demo: stopped; no Airflow or simulator process is left" >&2
+  fi
+  exit "$status"
+}
+trap 'stop_all $?' EXIT
+trap 'stop_all 130' INT
+trap 'stop_all 143' TERM
+
 mkdir -p "$LOG_DIR"
-echo "Airflow metadata database (var/airflow) …"
+echo "Airflow metadata database (${AIRFLOW_HOME#"$ROOT"/}) …"
 "$AIRFLOW" db migrate >"$LOG_DIR/db_migrate.log" 2>&1 \
   || { tail -n 20 "$LOG_DIR/db_migrate.log" >&2; die "airflow db migrate failed (log: $LOG_DIR/db_migrate.log)"; }
 for pool in "${POOLS[@]}"; do
@@ -145,10 +219,10 @@ done
 if (exec 3<>"/dev/tcp/127.0.0.1/$HSA_PORT") 2>/dev/null; then
   die "port $HSA_PORT is already in use (a simulator left running?); stop that process first"
 fi
-echo "医保 simulator on 127.0.0.1:$HSA_PORT (log: ${SIM_LOG#"$ROOT"/}) …"
+echo "医保 simulator on 127.0.0.1:$HSA_PORT (log: ${SIM_LOG#"$ROOT"/}; data kept in ${HSA_STATE#"$ROOT"/}) …"
 HSA_SIM_SECRET="$HSA_SECRET" "${SIM_CMD[@]}" >"$SIM_LOG" 2>&1 &
 SIM_PID=$!
-trap 'kill "$SIM_PID" 2>/dev/null || true' EXIT
+SIM_PIDS+=("$SIM_PID")
 for _ in $(seq 100); do
   kill -0 "$SIM_PID" 2>/dev/null || { tail -n 20 "$SIM_LOG" >&2; die "the simulator did not start"; }
   (exec 3<>"/dev/tcp/127.0.0.1/$HSA_PORT") 2>/dev/null && break
@@ -162,13 +236,13 @@ fi
 echo "互认 simulator on 127.0.0.1:$MUTUAL_PORT (log: ${MUTUAL_LOG#"$ROOT"/}) …"
 "${MUTUAL_CMD[@]}" >"$MUTUAL_LOG" 2>&1 &
 MUTUAL_PID=$!
-trap 'kill "$SIM_PID" "$MUTUAL_PID" 2>/dev/null || true' EXIT
+SIM_PIDS+=("$MUTUAL_PID")
 for _ in $(seq 100); do
   kill -0 "$MUTUAL_PID" 2>/dev/null || { tail -n 20 "$MUTUAL_LOG" >&2; die "the 互认 simulator did not start"; }
   (exec 3<>"/dev/tcp/127.0.0.1/$MUTUAL_PORT") 2>/dev/null && break
   sleep 0.1
 done
-"$PY" -m demo.mutual_demo seed --url "http://127.0.0.1:$MUTUAL_PORT" || die "seeding the 互认 simulator failed"
+"$PY" -m demo.mutual_demo seed --url "http://127.0.0.1:$MUTUAL_PORT" --his "$HIS_DB" || die "seeding the 互认 simulator failed"
 
 if (exec 3<>"/dev/tcp/127.0.0.1/$CITY_BRAIN_PORT") 2>/dev/null; then
   die "port $CITY_BRAIN_PORT is already in use (a simulator left running?); stop that process first"
@@ -176,7 +250,7 @@ fi
 echo "城市大脑 simulator on 127.0.0.1:$CITY_BRAIN_PORT (log: ${CITY_BRAIN_LOG#"$ROOT"/}) …"
 "${CITY_BRAIN_CMD[@]}" >"$CITY_BRAIN_LOG" 2>&1 &
 CITY_BRAIN_PID=$!
-trap 'kill "$SIM_PID" "$MUTUAL_PID" "$CITY_BRAIN_PID" 2>/dev/null || true' EXIT
+SIM_PIDS+=("$CITY_BRAIN_PID")
 for _ in $(seq 100); do
   kill -0 "$CITY_BRAIN_PID" 2>/dev/null || { tail -n 20 "$CITY_BRAIN_LOG" >&2; die "the 城市大脑 simulator did not start"; }
   (exec 3<>"/dev/tcp/127.0.0.1/$CITY_BRAIN_PORT") 2>/dev/null && break
@@ -205,16 +279,27 @@ cat <<EOF
                      --start 2026-11-24 --end 2026-11-24
                  pushes (DAG city_brain_push) go to the 城市大脑 simulator on :$CITY_BRAIN_PORT (GET /admin/visits)
   Ledger CLI     scripts/airflow_demo.sh python -m hisbridge ledger summary
-  Logs           ${LOG_DIR#"$ROOT"/}/ (task logs, the simulator's)
+  Logs           ${LOG_DIR#"$ROOT"/}/ (task logs, the simulators')
+  医保 simulator  its data survives a restart: ${HSA_STATE#"$ROOT"/} (make demo starts it afresh)
+  Stop           Ctrl-C (or SIGTERM to this script): Airflow, its task processes and the simulators all stop
 
 EOF
 
-# exec replaces this shell, and its EXIT trap with it: a watchdog ends the simulator once Airflow (which
-# keeps this process id) has exited, however it ends.
-(
-  trap '' INT
-  while kill -0 $$ 2>/dev/null; do sleep 2; done
-  kill "$SIM_PID" "$MUTUAL_PID" "$CITY_BRAIN_PID" 2>/dev/null || true
-) </dev/null >/dev/null 2>&1 &
-trap - EXIT
-exec "$AIRFLOW" standalone
+# standalone in a session of its own (setsid: its process id is the session id), so that stop_all finds every
+# process it started, task processes that moved to process groups of their own included; this script waits.
+setsid "$AIRFLOW" standalone </dev/null &
+AF_PID=$!
+for _ in $(seq 50); do  # setsid has run once the process leads its own session; never stop the caller's session
+  [[ "$(ps -o sid= -p "$AF_PID" | tr -d ' ')" == "$AF_PID" ]] && break
+  kill -0 "$AF_PID" 2>/dev/null || break
+  sleep 0.1
+done
+if [[ "$(ps -o sid= -p "$AF_PID" | tr -d ' ')" == "$AF_PID" ]]; then
+  AF_SID="$AF_PID"
+else
+  SIM_PIDS+=("$AF_PID")  # it ended already (or setsid failed): stop it by its id at least
+fi
+status=0
+wait "$AF_PID" || status=$?
+echo "airflow_demo: airflow standalone ended (status $status)" >&2
+exit "$status"

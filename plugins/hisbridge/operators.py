@@ -65,6 +65,7 @@ class FeedOperator(BaseOperator):
         from hisbridge.pipeline.run import RunSettings, run_feed
         from hisbridge.pipeline.spec import load_feed_spec
         from hisbridge.platforms.registry import platform
+        from hisbridge.task_summary import feed_start_line, feed_summary_lines
 
         pii_logging.install()
         spec = load_feed_spec(self.feed)
@@ -82,12 +83,15 @@ class FeedOperator(BaseOperator):
         ti = context["ti"]
         settings = RunSettings(run_id=context["run_id"], mode=mode, batch_size=batch_size,
                                actor=f"airflow:{ti.dag_id}.{ti.task_id}#{ti.try_number}")
+        self.log.log(*feed_start_line(self.feed, spec.title, start, end, mode))
         try:
             summary = run_feed(spec, self.his_engine, ledger, sender, (local_naive(start), local_naive(end)),
                                settings)
         except DeliveryMisconfigured as exc:
             raise AirflowFailException(str(exc)) from exc
         self.log.info("%s summary: %s", self.feed, summary.as_dict())
+        for level, line in feed_summary_lines(summary.as_dict(), spec.title):  # last: what ops read first
+            self.log.log(level, line)
         attempted = summary.acknowledged + summary.rejected
         if summary.rejected and not summary.acknowledged and attempted >= 5:
             raise AirflowFailException(

@@ -20,19 +20,38 @@ def _ledger() -> Ledger:
 
 def _app():
     # Plugin apps are not behind Airflow's login by themselves: require an authenticated user (the UI's cookie or
-    # an API token), as Airflow's own routes do; re-queueing also needs the right to edit DAG runs.
+    # an API token), as Airflow's own routes do. Re-queueing needs the right to edit DAG runs: a viewer (None) sees
+    # the record without the button, and a viewer's POST gets a Chinese 403 page. The form tokens are signed with
+    # Airflow's [api] secret_key, the same in every API-server worker.
     from airflow.api_fastapi import app as airflow_app
     from airflow.api_fastapi.core_api.security import get_user, requires_authenticated
-    from fastapi import Depends, HTTPException
+    from airflow.configuration import conf
+    from fastapi import Depends
 
     logged_in = Depends(get_user)  # a default: string annotations could not see this function's imports
 
-    def editor(user=logged_in) -> str:
+    def editor(user=logged_in) -> str | None:
         if not airflow_app.get_auth_manager().is_authorized_dag(method="PUT", user=user):
-            raise HTTPException(403, "re-queueing needs permission to edit DAG runs")
+            return None
         return user.get_name()
 
-    return create_ledger_app(_ledger, dependencies=[Depends(requires_authenticated())], current_user=editor)
+    return create_ledger_app(_ledger, dependencies=[Depends(requires_authenticated())], current_user=editor,
+                             form_secret=conf.get("api", "secret_key", fallback="") or None)
+
+
+def _health_app():
+    # The page behind Airflow's login; /metrics takes a bearer token when HISBRIDGE_METRICS_TOKEN is set (a
+    # Prometheus scraper has no Airflow login), else the same login as the page. A mount of its own: /hisbridge/…
+    # would be caught by the ledger app, and its metrics need another guard.
+    import os
+
+    from airflow.api_fastapi.core_api.security import requires_authenticated
+    from fastapi import Depends
+
+    from hisbridge.ops.health_page import create_health_app
+
+    return create_health_app(_ledger, dependencies=[Depends(requires_authenticated())],
+                             metrics_token=os.environ.get("HISBRIDGE_METRICS_TOKEN") or None)
 
 
 def _gateway_app():
@@ -61,6 +80,7 @@ class HisbridgePlugin(AirflowPlugin):
     name = "hisbridge"
     fastapi_apps = [
         {"app": _app(), "url_prefix": "/hisbridge", "name": "hisbridge 投递台账"},
+        {"app": _health_app(), "url_prefix": "/hisbridge-health", "name": "hisbridge 接口健康"},
         # small sites: the 医保 real-time gateway in Airflow's API server (production: `gateway serve`, own workers)
         {"app": _gateway_app(), "url_prefix": "/hsa-gateway", "name": "医保实时网关"},
         # 检查检验互认: reminders for the workstations and the 互认 page (production: `mutual serve`, own workers)
@@ -68,5 +88,7 @@ class HisbridgePlugin(AirflowPlugin):
         # 城市大脑·先诊疗后付费: the hospital-side API (production: `city-brain serve`, own workers)
         {"app": _city_brain_app(), "url_prefix": "/city-brain", "name": "城市大脑医院接口"},
     ]
-    external_views = [{"name": "投递台账", "href": "/hisbridge/ledger/", "destination": "nav",
+    external_views = [{"name": "接口健康", "href": "/hisbridge-health/", "destination": "nav",
+                       "category": "hisbridge", "url_route": "hisbridge-health"},
+                      {"name": "投递台账", "href": "/hisbridge/ledger/", "destination": "nav",
                        "category": "hisbridge", "url_route": "hisbridge-ledger"}]

@@ -229,8 +229,28 @@ def _row_value(check: Check, wire: dict[str, Any]) -> Any:
     return None if value == "" else value
 
 
+#: GX's loggers: at import, ``great_expectations._docs_decorators`` logs ~214 INFO lines ("Skipping registering
+#: function …") — 214 of a quality task's 233 log lines before this was set
+GX_LOGGERS = ("great_expectations", "great_expectations._docs_decorators", "great_expectations.expectations.registry")
+
+
+def quiet_great_expectations() -> None:
+    """Keep GX's registration and progress chatter out of the task log (WARNING and above still pass).
+
+    It must run *before* the first ``import great_expectations`` of the process: the lines are logged while
+    the package is imported, so setting the level afterwards (as this module once did) is too late. Idempotent
+    and cheap: called before every GX import here.
+    """
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # a hospital intranet: no telemetry
+    for name in GX_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.WARNING:
+            logger.setLevel(logging.WARNING)
+
+
 def _validate(spec: FeedSpec, datasets: Sequence[_Dataset], root: Path, label: str, run_time: datetime):
     """Run every dataset's suite in the feed's GX project; build Data Docs for this window's results."""
+    quiet_great_expectations()  # before the first GX import below
     import pandas as pd
     from great_expectations.core.run_identifier import RunIdentifier
 
@@ -248,11 +268,10 @@ def _validate(spec: FeedSpec, datasets: Sequence[_Dataset], root: Path, label: s
 
 
 def _gx_context(root: Path):
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # a hospital intranet: no telemetry
+    quiet_great_expectations()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its INFO lines would flood the task log
     root.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(root))
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)

@@ -62,7 +62,10 @@ class DataQualityOperator(BaseOperator):
 
         from hisbridge import logging as pii_logging
         from hisbridge.pipeline.spec import load_feed_spec
-        from hisbridge.quality import run_quality_suite
+        from hisbridge.quality import quiet_great_expectations, run_quality_suite
+        from hisbridge.task_summary import quality_start_line, quality_summary_lines
+
+        quiet_great_expectations()  # before anything imports GX: its import logs ~214 INFO lines
 
         pii_logging.install()
         start, end = context["data_interval_start"], context["data_interval_end"]
@@ -71,6 +74,7 @@ class DataQualityOperator(BaseOperator):
         out_dir = Path(self.out_dir) if self.out_dir else default_out_dir()
         try:
             spec = load_feed_spec(self.feed)
+            self.log.log(*quality_start_line(self.feed, spec.title, start, end))
             result = run_quality_suite(spec, engine_for(self.his_conn_id), local_naive(start), local_naive(end),
                                        out_dir)
         except OperationalError:
@@ -79,11 +83,9 @@ class DataQualityOperator(BaseOperator):
             raise AirflowFailException(
                 f"{self.feed}: the data-quality suite could not run: {type(exc).__name__}: {exc}"
             ) from exc
-        self.log.info("%s %s → %s: %d records, %d checked, %d unmapped, items %s", self.feed,
-                      result.window_start, result.window_end, result.records, result.rows_checked, result.unmapped,
-                      result.items)
         for e in result.expectations:
             level = self.log.info if e.success else self.log.warning
             level("%s (%s): %d of %d unexpected", e.label, e.reason, e.unexpected, e.checked)
-        self.log.info("results %s; Data Docs %s", result.results_path, result.docs_index)
+        for level, line in quality_summary_lines(result):  # last: what ops read first
+            self.log.log(level, line)
         return result.summary()

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from airflow.sdk import CronDataIntervalTimetable
 
 from hisbridge import MAPPINGS_DIR
+from hisbridge.ops.alerts.notifier import task_failure_notifier, task_recovery_notifier
 from hisbridge.pipeline.spec import read_yaml
 
 SHANGHAI = "Asia/Shanghai"
@@ -82,7 +83,8 @@ def day_end() -> CronDataIntervalTimetable:
 
 
 def platform_default_args(pool: str) -> dict:
-    """Transient faults retry with exponential back-off (1, 2, 4 … min, at most 30); refusals fail at once."""
+    """Transient faults retry with exponential back-off (1, 2, 4 … min, at most 30); refusals fail at once. A task
+    that fails for good raises an alert, its next success sends the recovery (hisbridge.ops.alerts)."""
     return {
         "owner": OWNER,
         "retries": 4,
@@ -90,4 +92,11 @@ def platform_default_args(pool: str) -> dict:
         "retry_exponential_backoff": 2.0,
         "max_retry_delay": timedelta(minutes=30),
         "pool": pool,
+        **alerting_callbacks(),
     }
+
+
+def alerting_callbacks() -> dict:
+    """The callbacks every hisbridge DAG's tasks carry: an alert when a task fails for good (after its retries),
+    the recovery message at its next success (hisbridge.ops.alerts; a DAG with default_args of its own adds them)."""
+    return {"on_failure_callback": [task_failure_notifier()], "on_success_callback": [task_recovery_notifier()]}

@@ -3,8 +3,12 @@
 Every option can also come from the environment (the option wins): ``HSA_SIM_HOST``, ``HSA_SIM_PORT``,
 ``HSA_SIM_AUTH``, ``HSA_SIM_PAASID``, ``HSA_SIM_SECRET``, ``HSA_SIM_AREA``, ``HSA_SIM_TS_WINDOW``,
 ``HSA_SIM_SIGN_TTL``, ``HSA_SIM_ENFORCE_SIGN_NO`` (``0``/``1``), ``HSA_SIM_MAX_BATCH_ROWS``,
-``HSA_SIM_MED_LIST_CODG_PATTERN``, ``HSA_SIM_FAULTS`` (JSON, or ``@file.json``). Prefer the environment for
-the secret: command lines are visible to every user of the machine.
+``HSA_SIM_MED_LIST_CODG_PATTERN``, ``HSA_SIM_FAULTS`` (JSON, or ``@file.json``), ``HSA_SIM_STATE``. Prefer the
+environment for the secret: command lines are visible to every user of the machine.
+
+``--state FILE`` keeps the platform's memory (uploads, sign-ins, msgids, settlements) in ``FILE`` across restarts:
+loaded at start, written after each change and at shutdown (:mod:`simulators.hsa.persist`). Without it the
+simulator starts empty every time. ``POST /__admin__/reset`` empties the file too.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +25,7 @@ import uvicorn
 
 from simulators.hsa.app import create_app
 from simulators.hsa.faults import FaultPlan, FaultSpecError
+from simulators.hsa.persist import StateFileError, StatePersister, load_state
 from simulators.hsa.state import DEFAULT_MED_LIST_CODG_PATTERN, SimState
 
 
@@ -61,6 +67,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--faults", default=_env("FAULTS"), help='JSON {"rules": [...]} or @file.json')
     p.add_argument("--log-level", default=_env("LOG_LEVEL", "info"))
+    p.add_argument("--state", type=Path, default=_env("STATE"),
+                   help="JSON file keeping the platform's data across restarts (default: memory only)")
     args = p.parse_args(argv)
     if args.auth != "none" and not (args.paasid and args.secret):
         p.error(f"--auth {args.auth} needs --paasid and a secret (HSA_SIM_SECRET or --secret)")
@@ -72,6 +80,10 @@ def _faults(spec: str | None) -> FaultPlan:
         return FaultPlan()
     text = Path(spec[1:]).read_text(encoding="utf-8") if spec.startswith("@") else spec
     return FaultPlan.from_json(json.loads(text))
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,12 +104,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_batch_rows=args.max_batch_rows,
         med_list_codg_pattern=args.med_list_codg_pattern,
     )
+    app = create_app(state, faults)
+    persister = None
+    kept = "memory only"
+    if args.state is not None:
+        try:
+            loaded = load_state(state, args.state)
+        except StateFileError as exc:
+            print(f"bad --state: {exc}", file=sys.stderr)
+            return 2
+        persister = StatePersister(state, args.state)
+        persister.attach(app)
+        records = sum(len(rs) for rs in state.records.values())
+        kept = (f"state {args.state}: loaded {records} records, {len(state.sign_ins)} sign-ins, "
+                f"{len(state.msgids)} msgids" if loaded else f"state {args.state}: new")
     print(
         f"医保平台模拟器 on http://{args.host}:{args.port}/fsi/api/rsfComIfsService/callService "
-        f"(auth={args.auth}, sign_no enforced={args.enforce_sign_no})",
+        f"(auth={args.auth}, sign_no enforced={args.enforce_sign_no}; {kept})",
         file=sys.stderr,
     )
-    uvicorn.run(create_app(state, faults), host=args.host, port=args.port, log_level=args.log_level)
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again with the handler it found: with the
+    # default one the process would die before the last write, so that handler ends the process through Python
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    finally:
+        if persister is not None:
+            persister.close()  # the last changes, however the server ended
     return 0
 
 

@@ -15,6 +15,7 @@ def test_plugin_mounts_the_ledger_pages_and_the_gateway_without_building_it() ->
         plugin = importlib.import_module("hisbridge.plugin")
     build.assert_not_called()
     apps = {app["url_prefix"]: app["app"] for app in plugin.HisbridgePlugin.fastapi_apps}
-    assert set(apps) == {"/hisbridge", "/hsa-gateway", "/mutual", "/city-brain"}
+    assert set(apps) == {"/hisbridge", "/hisbridge-health", "/hsa-gateway", "/mutual", "/city-brain"}
+    assert {"/", "/metrics"} <= {route.path for route in apps["/hisbridge-health"].routes}
     paths = {route.path for route in apps["/hsa-gateway"].routes}
     assert {"/hsa/v1/2207", "/hsa/v1/2304", "/hsa/v1/health"} <= paths

@@ -351,3 +351,110 @@ regional_upload_health = Table(
     Column("run_id", String(250)),
     Column("checked_at", DateTime(timezone=True), nullable=False),
 )
+
+# == feed windows (运维: gap detection; migration 0009_feed_windows) ===============================================
+
+# The data windows each feed has run to the end (written by run_feed when a window's run finishes without a halt;
+# hisbridge.ops.windows): gap detection compares them with the feed's schedule. Times as the HIS keeps them
+# (Asia/Shanghai wall-clock, no zone), like delivery_record.window_*; a re-run of a window replaces its row.
+feed_window = Table(
+    "feed_window",
+    metadata,
+    Column("feed", String(64), primary_key=True),
+    Column("window_start", DateTime(timezone=False), primary_key=True),
+    Column("window_end", DateTime(timezone=False), primary_key=True),
+    Column("run_id", String(250), nullable=False),
+    Column("selected", Integer, nullable=False),
+    Column("acknowledged", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("quarantined", Integer, nullable=False),
+    Column("unknown", Integer, nullable=False),
+    Column("completed_at", DateTime(timezone=True), nullable=False),
+)
+
+# == message archive (运维: retention of old bodies; migration 0010_message_archive) ================================
+
+from sqlalchemy import LargeBinary  # noqa: E402 - kept in this section, the file's import block is shared
+
+# Request/answer bodies older than the retention (ops/archive.py) move here, zlib-compressed JSON of the columns
+# they came from ({"request": …, "request_headers": …, "response": …}); the metadata row stays where it was, its
+# bodies set to NULL and ``body_archive_id`` pointing here. Archived, never deleted: ``archive.body_of`` reads a
+# body from either place. Small bodies (under PostgreSQL's ~2 kB TOAST threshold) sit uncompressed in the hot
+# table's heap; here they take a fraction of that, and the hot tables stay narrow for the look-ups.
+message_body_archive = Table(
+    "message_body_archive",
+    metadata,
+    Column("id", _id, primary_key=True, autoincrement=True),
+    Column("source", String(32), nullable=False),  # delivery_message | call_journal
+    Column("source_id", _id, nullable=False),  # that table's id
+    Column("body", LargeBinary, nullable=False),  # zlib(JSON of the archived columns)
+    Column("body_bytes", Integer, nullable=False),  # the JSON's size before compression
+    Column("body_sha256", String(64), nullable=False),  # of that JSON: a read checks it
+    Column("sent_at", DateTime(timezone=True), nullable=False),  # the message's time, for ranges and reports
+    Column("archived_at", DateTime(timezone=True), nullable=False),
+    Column("archived_by", String(250)),
+    UniqueConstraint("source", "source_id", name="uq_message_body_archive_source"),
+)
+Index("ix_message_body_archive_sent_at", message_body_archive.c.source, message_body_archive.c.sent_at)
+
+# The pointer in the metadata rows (added by 0010; declared here so each table's own section stays as it was).
+for _table in (delivery_message, call_journal):
+    _table.append_column(Column("body_archive_id", _id))
+# What the nightly archive scans: messages not yet archived, by age (partial: archived rows leave the index).
+Index("ix_delivery_message_unarchived", delivery_message.c.sent_at,
+      postgresql_where=delivery_message.c.body_archive_id.is_(None),
+      sqlite_where=delivery_message.c.body_archive_id.is_(None))
+Index("ix_call_journal_unarchived", call_journal.c.started_at,
+      postgresql_where=call_journal.c.body_archive_id.is_(None),
+      sqlite_where=call_journal.c.body_archive_id.is_(None))
+# The failures of a feed, oldest first (the failures page, `ledger failures`), whatever the ledger's size: the
+# (feed, state) index finds them too, but then sorts them, and the planner may walk the primary key instead; this
+# one holds only the few records that need ops (bench/bench_ledger_lookups.py).
+Index("ix_delivery_record_failures", delivery_record.c.feed, delivery_record.c.id,
+      postgresql_where=delivery_record.c.state.in_(FAILURE_STATES),
+      sqlite_where=delivery_record.c.state.in_(FAILURE_STATES))
+
+# == alerts (运维: incidents and notifications; migration 0011_alerts) ==============================================
+
+# One row per incident (something broke: a task failed for good, a feed is past its SLA, a backlog is over its
+# threshold, the 医保 sign-in fails, a connection is down): opened once, notified once (again only after the
+# re-notify interval), resolved with a recovery message. ``open_key`` equals ``key`` while the incident is open and
+# is NULL once resolved: the unique constraint lets one incident per key be open on every database (NULLs never
+# collide), so two processes raising the same alarm open it once. See hisbridge/ops/alerts/state.py.
+alert_incident = Table(
+    "alert_incident",
+    metadata,
+    Column("id", _id, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False),  # task:<dag>.<task>, sla:<feed>, backlog:quarantined:<feed> …
+    Column("open_key", String(200)),  # = key while open; NULL once resolved
+    Column("kind", String(32), nullable=False),  # task_failure | feed_sla | backlog | hsa_sign_in | connection …
+    Column("status", String(16), nullable=False),  # open | resolved
+    Column("subject", String(200), nullable=False),  # what broke, one line (Chinese, no personal data)
+    Column("detail", Text),  # the latest description (counts, reasons masked)
+    Column("fix", Text),  # the command or page that fixes it
+    Column("since", DateTime(timezone=True), nullable=False),  # when it broke (may precede opened_at)
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("notified_at", DateTime(timezone=True)),  # last message that reached at least one channel
+    Column("notify_count", Integer, nullable=False),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("resolved_by", String(250)),  # the check or task that saw it clear
+    UniqueConstraint("open_key", name="uq_alert_incident_open_key"),
+)
+Index("ix_alert_incident_key", alert_incident.c.key, alert_incident.c.opened_at)
+Index("ix_alert_incident_status", alert_incident.c.status)
+
+# Every message sent for an incident, per channel, with the channel's answer: the evidence that ops were told.
+alert_notification = Table(
+    "alert_notification",
+    metadata,
+    Column("id", _id, primary_key=True, autoincrement=True),
+    Column("incident_id", _id, nullable=False),
+    Column("event", String(16), nullable=False),  # opened | reminder | recovered
+    Column("channel", String(64), nullable=False),  # the route's channel name (alerts.yaml)
+    Column("outcome", String(16), nullable=False),  # sent | failed | skipped (channel not configured)
+    Column("error", Text),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_alert_notification_incident", alert_notification.c.incident_id)
+

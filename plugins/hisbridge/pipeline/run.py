@@ -34,6 +34,7 @@ from sqlalchemy import Engine
 
 from hisbridge.ledger import schema as ls
 from hisbridge.ledger.store import REUPLOAD, LeaseBusy, Ledger, LedgerItem, MessageResult, RunContext, Ticket
+from hisbridge.ops.windows import record_window
 from hisbridge.pipeline.checks import compile_checks
 from hisbridge.pipeline.extract import SourceRecord, count_records, extract_records, read_ahead
 from hisbridge.pipeline.mapping import MappingError, map_record
@@ -599,5 +600,6 @@ def run_feed(spec: FeedSpec, his: Engine, ledger: Ledger, sender: Sender, window
         raise DeliveryMisconfigured(f"{spec.feed}: the gateway refused us ({summary.halted}); check the connection")
     if summary.halted and settings.raise_on_halt:
         raise DeliveryHalted(f"{spec.feed}: stopped sending after {summary.halted}; counts {summary.as_dict()}")
+    record_window(ledger, spec.feed, window, settings.run_id, summary)  # the window is done (gap check: ops/windows)
     return summary
 

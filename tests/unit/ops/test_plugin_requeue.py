@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -55,8 +56,12 @@ def test_requeue_is_for_editors_and_names_them(plugin_app, monkeypatch, allowed)
     monkeypatch.setattr(airflow_app, "get_auth_manager", lambda: FakeAuthManager(allowed))
     app, ledger = plugin_app
     rid = ledger.lookup("hsa_trace_sale", ["K1"])["K1"].id
-    resp = TestClient(app, follow_redirects=False).post(f"/ledger/records/{rid}/requeue",
-                                                        data={"reason": "已与药房核对"})
+    client = TestClient(app, follow_redirects=False, headers={"Origin": "http://testserver"})
+    page = client.get(f"/ledger/records/{rid}").text
+    assert ("重新排队</button>" in page) is allowed  # a viewer sees the record, not the button
+    token = re.search(r"name=form_token value='([^']+)'", page)
+    resp = client.post(f"/ledger/records/{rid}/requeue",
+                       data={"reason": "已与药房核对", "form_token": token.group(1) if token else ""})
     state = ledger.lookup("hsa_trace_sale", ["K1"])["K1"].state
     if allowed:
         assert resp.status_code == 303 and state == s.PENDING
@@ -64,3 +69,4 @@ def test_requeue_is_for_editors_and_names_them(plugin_app, monkeypatch, allowed)
         assert [(e["from_state"], e["to_state"], e["actor"]) for e in trail][-1] == (s.REJECTED, s.PENDING, "药剂科-王工")
     else:
         assert resp.status_code == 403 and state == s.REJECTED
+        assert resp.headers["content-type"].startswith("text/html") and "没有权限" in resp.text

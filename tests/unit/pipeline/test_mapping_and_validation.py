@@ -73,7 +73,8 @@ def test_model_errors_name_field_and_rule_only() -> None:
     item = Checked(_sale("long"), map_record(SPEC, _sale("long", fixmedins_hilist_id="X" * 31)))
     [checked] = validate_rows(Sale, CHECKS, [item])
     assert not checked.ok
-    assert any(r.startswith("fixmedins_hilist_id:") for r in checked.reasons)
+    # in Chinese for the operator: the field's name and wire name, what is wrong, what to do
+    assert checked.reasons == ["定点医药机构目录编号（fixmedins_hilist_id）：不能超过 30 个字符，请在 HIS 中更正"]
     assert not any("XXXXXXXXXX" in r for r in checked.reasons)
 
 

@@ -45,6 +45,7 @@ from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.selectable import Select
 
 from hisbridge import SQL_DIR
+from hisbridge.ops.reasons import brief
 from hisbridge.platforms.city_brain.answers import (
     BAD_PARAMS,
     HIS_DOWN,
@@ -127,35 +128,8 @@ def parse_params(endpoint: Endpoint, biz: dict[str, Any]) -> BaseModel:
     try:
         return endpoint.params.model_validate(biz)
     except ValidationError as exc:
-        raise ApiError(BAD_PARAMS, describe(exc)) from None
-
-
-_WORDS = {"missing": "缺少", "string_type": "须为文本", "int_type": "须为整数", "int_parsing": "须为整数",
-          "bool_type": "须为布尔值", "string_pattern_mismatch": "格式不符", "literal_error": "取值不在允许范围内",
-          "enum": "取值不在允许范围内", "date_type": "日期格式须为 yyyy-MM-dd", "date_parsing": "日期格式须为 yyyy-MM-dd",
-          "date_from_datetime_parsing": "日期格式须为 yyyy-MM-dd", "list_type": "须为数组", "dict_type": "须为对象"}
-
-
-def describe(exc: ValidationError) -> str:
-    """The first few problems in Chinese, each naming its field by its wire name (never quoting a value)."""
-    parts = []
-    for error in exc.errors(include_input=False, include_url=False)[:5]:
-        where = ".".join(str(p) for p in error["loc"])
-        kind, ctx = error["type"], error.get("ctx") or {}
-        if kind == "value_error":
-            words = str(ctx.get("error", error["msg"]))
-        elif kind in ("less_than_equal", "less_than"):
-            words = f"不能大于 {ctx.get('le', ctx.get('lt'))}"
-        elif kind in ("greater_than_equal", "greater_than"):
-            words = f"不能小于 {ctx.get('ge', ctx.get('gt'))}"
-        elif kind == "string_too_long":
-            words = f"不能超过 {ctx.get('max_length')} 个字符"
-        elif kind == "string_too_short":
-            words = f"不能少于 {ctx.get('min_length')} 个字符"
-        else:
-            words = _WORDS.get(kind, "不符合接口定义")
-        parts.append(f"{where} {words}" if where else words)
-    return "；".join(parts)
+        # the first few problems in Chinese, each naming its field by its wire name (never quoting a value)
+        raise ApiError(BAD_PARAMS, brief(exc)) from None
 
 
 def binds(endpoint: Endpoint, params: BaseModel, names: frozenset[str]) -> dict[str, Any]:

@@ -92,9 +92,11 @@ def gap_figures(his_count: int, his_keys: Iterable[str], held: Mapping[str, Held
 
 
 def alert(*, dataset: str, title: str, day: date, missing: int, failed: int = 0, waiting: int = 0, resent: int = 0,
-          remaining: int = 0, reasons: Mapping[str, int] | None = None, logger: logging.Logger = log) -> str:
-    """Say that a data set's day has a gap. **The place issue 13's notifier plugs in** (WeCom/SMS/mail to the
-    information department): today it logs a warning and returns its text, which the task summary carries.
+          remaining: int = 0, reasons: Mapping[str, int] | None = None, logger: logging.Logger = log,
+          alerter: Any = None) -> str:
+    """Say that a data set's day has a gap: a warning in the task log (its text is returned for the task summary)
+    and one incident per data set and day through :mod:`hisbridge.ops.alerts` (企业微信/钉钉 robot, e-mail),
+    recovered when a later check finds the day whole (:func:`gap_closed`).
 
     :param dataset: the data set's name (``outpatient_visit``)
     :param title: its Chinese title (``门急诊就诊``)
@@ -116,7 +118,32 @@ def alert(*, dataset: str, title: str, day: date, missing: int, failed: int = 0,
         parts.append(f"平台尚未取走 {waiting} 条（检查平台抽取任务）")
     message = "，".join(parts)
     logger.warning("%s", message)
+    from hisbridge.ops.alerts import alert as notify
+
+    notify("regional_upload_gap", f"市区卫平台上传缺口：{title}（{dataset}）{day.isoformat()}", message,
+           key=_incident(dataset, day), alerter=alerter,
+           fix=f"台账页面 /hisbridge/ledger/regional 查看；拒收记录更正后 python -m hisbridge ledger requeue "
+               f"--feed regional_{dataset} --state rejected --by <姓名> --reason <原因>，下次检查补传")
     return message
+
+
+def gap_closed(dataset: str, day: date, alerter: Any = None) -> None:
+    """The day of ``dataset`` was found whole: its incident (if one is open) is resolved, with a recovery message."""
+    from hisbridge.ops.alerts import resolve
+
+    resolve(_incident(dataset, day), by="regional_upload_health", alerter=alerter)
+
+
+def _ledger_alerter(ledger: Ledger) -> Any:
+    from hisbridge.ops.alerts.config import cached_config
+    from hisbridge.ops.alerts.dispatch import Alerter
+    from hisbridge.ops.alerts.state import IncidentStore
+
+    return Alerter(IncidentStore(ledger.engine), cached_config())
+
+
+def _incident(dataset: str, day: date) -> str:
+    return f"regional_upload_gap:{dataset}:{day.isoformat()}"
 
 
 # -- the check ---------------------------------------------------------------------------------------------------------
@@ -190,12 +217,14 @@ class HealthCheck:
     """
 
     def __init__(self, d: Dataset, his: Engine, ledger: Ledger, frontdb: Engine, *, schema: str | None = None,
-                 sender: FrontDbSender | None = None) -> None:
+                 sender: FrontDbSender | None = None, alerter: Any = None) -> None:
         if d.receipt != "frontdb" or d.frontdb is None:
             raise ReceiptNotSupported(
                 f"数据集 {d.title}（{d.name}）的回执方式为 {d.receipt}：确认接口尚无客户端实现，无法核对；"
                 "见 regional_datasets.yaml 的 ack_api 说明")
         self.d, self.his, self.ledger = d, his, ledger
+        # incidents in this check's own ledger; channels from Airflow's connections (absent: skipped, recorded)
+        self.alerter = alerter if alerter is not None else _ledger_alerter(ledger)
         self.receipt: FrontDbReceipt = d.frontdb
         self.reader = FrontDbReader(frontdb, schema=schema)
         self.sender = sender or FrontDbSender(frontdb, schema=schema)
@@ -245,7 +274,10 @@ class HealthCheck:
             reasons = Counter(gap.failed.values())
             result.alert = alert(dataset=self.d.name, title=self.d.title, day=day, missing=gap.figures.missing,
                                  failed=gap.figures.failed, waiting=stale, resent=result.resent,
-                                 remaining=result.final.missing, reasons=dict(reasons.most_common(10)))
+                                 remaining=result.final.missing, reasons=dict(reasons.most_common(10)),
+                                 alerter=self.alerter)
+        else:
+            gap_closed(self.d.name, day, self.alerter)
         result.note = "；".join(notes) or None
         return result
 

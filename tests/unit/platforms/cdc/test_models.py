@@ -28,7 +28,7 @@ def patient(**overrides) -> dict:
 def reasons(table_name: str, row: dict) -> list[str]:
     with pytest.raises(ValidationError) as info:
         model_for(table_name).model_validate(row)
-    return model_errors(info.value)
+    return model_errors(info.value, model_for(table_name))
 
 
 def test_database_values_become_the_front_ends_json() -> None:
@@ -77,7 +77,7 @@ def test_date_times_take_database_and_text_forms() -> None:
         wire = to_wire(model.model_validate({"id": "L1", "examination_report_date": value}))
         assert wire["examinationReportDate"] == expected, value
     assert reasons("emr_ex_lab", {"id": "L1", "examination_report_date": "03/02/2026"}) == [
-        "examination_report_date: 日期时间格式应为 yyyy-MM-dd HH:mm:ss"]
+        "检验报告日期（examination_report_date）：日期时间格式应为 yyyy-MM-dd HH:mm:ss，请在 HIS 中更正"]
 
 
 def test_numbers_and_flags_become_text_and_blanks_are_no_value() -> None:
@@ -89,16 +89,17 @@ def test_numbers_and_flags_become_text_and_blanks_are_no_value() -> None:
 
 def test_over_long_values_are_refused_naming_the_column() -> None:
     found = reasons("emr_patient_info", patient(patient_name="张" * 101, org_code="3601000011"))
-    assert found == ["patient_name: String should have at most 100 characters",
-                     "org_code: String should have at most 9 characters"]
+    assert found == ["患者姓名（patient_name）：不能超过 100 个字符，请在 HIS 中更正",
+                     "医疗机构代码（org_code）：不能超过 9 个字符，请在 HIS 中更正"]
     assert not any("张" in r for r in found)  # the value itself never reaches a reason
 
 
 def test_unknown_codes_are_refused_naming_the_code_set() -> None:
     found = reasons("emr_patient_info", patient(gender_code="3", id_card_type_name="身份证"))
-    assert found == ["gender_code: '3' 不是性别（GB/T 2261.1-2003）的代码；可用：0 未知的性别、1 男、2 女、9 未说明的性别"]
+    assert found == ["性别代码（gender_code）：'3' 不是性别（GB/T 2261.1-2003）的代码；可用：0 未知的性别、1 男、2 女、"
+                     "9 未说明的性别，请在 HIS 中更正"]
     assert reasons("emr_activity_info", {"id": "A1", "activity_type_code": "10"})[0].startswith(
-        "activity_type_code: '10' 不是就诊活动类型")
+        "就诊活动类型代码（activity_type_code）：'10' 不是就诊活动类型")
 
 
 def test_open_code_sets_check_the_shape_and_accept_codes_not_listed() -> None:
@@ -106,7 +107,8 @@ def test_open_code_sets_check_the_shape_and_accept_codes_not_listed() -> None:
     wire = to_wire(model.model_validate({"id": "I1", "ex_lab_id": "L1", "examination_result_code": "05"}))
     assert wire["examinationResultCode"] == "05" and "examinationResultName" not in wire  # no name to fill in
     assert reasons("emr_ex_lab_item", {"id": "I1", "ex_lab_id": "L1", "examination_result_code": "阳性"}) == [
-        "examination_result_code: '阳性' 不符合检验定性结果（标化）（前置软件 dd_ex_quantification）的代码格式 ^\\d{2}$"]
+        "检验定性结果（examination_result_code）：'阳性' 不符合检验定性结果（标化）（前置软件 dd_ex_quantification）的代码格式 "
+        "^\\d{2}$，请在 HIS 中更正"]
 
 
 def test_a_given_name_is_kept_and_a_missing_one_is_filled_from_the_code_set() -> None:
@@ -118,15 +120,17 @@ def test_a_given_name_is_kept_and_a_missing_one_is_filled_from_the_code_set() ->
 
 def test_required_columns_must_have_a_value() -> None:
     found = reasons("emr_patient_info", patient(id_card="  ", patient_name=None, id=None))
-    assert found == ["id: 必填项，不能为空", "patient_name: 必填项，不能为空", "id_card: 必填项，不能为空"]
+    assert found == ["记录ID（id）：必填项为空，请在 HIS 中补录", "患者姓名（patient_name）：必填项为空，请在 HIS 中补录",
+                     "证件号码（id_card）：必填项为空，请在 HIS 中补录"]
     row = patient()
     del row["org_name"]
-    assert reasons("emr_patient_info", row) == ["org_name: Field required"]
-    assert reasons("emr_ex_lab_item", {"id": "I1"}) == ["ex_lab_id: Field required"]
+    assert reasons("emr_patient_info", row) == ["医疗机构名称（org_name）：必填项没有值，请在 HIS 中补录"]
+    assert reasons("emr_ex_lab_item", {"id": "I1"}) == ["检验报告ID（ex_lab_id）：必填项没有值，请在 HIS 中补录"]
 
 
 def test_unknown_fields_are_refused() -> None:
-    assert reasons("emr_ex_lab", {"id": "L1", "labName": "x"}) == ["labName: Extra inputs are not permitted"]
+    assert reasons("emr_ex_lab", {"id": "L1", "labName": "x"}) == [
+        "labName：不是平台接口定义的字段，接口映射与平台模型不符，请联系数据工程师核对 include/mappings"]
 
 
 def test_a_wire_body_becomes_a_whole_database_row() -> None:

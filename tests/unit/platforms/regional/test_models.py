@@ -47,7 +47,7 @@ def test_a_bad_row_is_refused_naming_the_column_not_the_value(change: dict, colu
     with pytest.raises(ValidationError) as caught:
         model_for(D).model_validate({**GOOD, **change})
     reasons = model_errors(caught.value)
-    assert any(r.startswith(f"{column}:") for r in reasons), reasons
+    assert any(r.startswith(f"{column}：") for r in reasons), reasons
     assert not any("3333" in r or "24/11" in r for r in reasons)
 
 
