@@ -12,7 +12,7 @@ export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: venv demo test lint pg browser airflow bench clean
+.PHONY: venv demo test lint pg redis browser airflow bench clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,12 +31,16 @@ demo: venv
 lint: venv
 	$(BIN)/ruff check .
 
-test: venv lint pg browser
+test: venv lint pg redis browser
 	AIRFLOW_HOME=$(CURDIR)/var/test-airflow $(BIN)/python -m pytest -n 2 --dist loadfile $(ARGS)
 
 # PostgreSQL for the tests: start the local cluster if it is not answering (a no-op where it already runs).
 pg:
 	@scripts/ensure_postgres.sh
+
+# Redis for the Celery scale-out test (the CeleryExecutor's broker): started when installed but stopped.
+redis:
+	@scripts/ensure_redis.sh
 
 # Debian's Chromium for the page tests (Playwright drives it): installed with apt when missing.
 browser:

@@ -44,7 +44,8 @@ DESIGN_CONNECTION_IDS = {
     "jiulonghu_his",
 }
 # Connections a platform adds beside the design's, each documented in the README's connection table.
-PLATFORM_CONNECTION_IDS = {"mutual_workstation", "city_brain_api", "regional_frontdb"}
+PLATFORM_CONNECTION_IDS = {"mutual_workstation", "city_brain_api", "regional_frontdb", "hisbridge_alert_webhook",
+                           "hisbridge_alert_smtp", "airflow_api"}
 # One pool per external platform plus one for the HIS read load, with their agreed sizes.
 EXPECTED_POOLS = {
     "hsa_platform": 4,
@@ -290,12 +291,65 @@ def test_worker_serves_the_default_and_his_queues_with_warm_shutdown(services):
     assert merged_env(worker)["AIRFLOW__OPERATORS__DEFAULT_QUEUE"] == "default"
 
 
-def test_platform_connections_reach_only_the_workers(services):
+# The connections of the plugin's apps that only the API server serves (the 互认 page, the 城市大脑 API's callers).
+API_ONLY_CONNECTIONS = {"AIRFLOW_CONN_MUTUAL_WORKSTATION", "AIRFLOW_CONN_CITY_BRAIN_API"}
+
+
+def test_platform_connections_reach_only_the_workers_and_the_api_server(services):
     wanted = {"AIRFLOW_CONN_HISBRIDGE_DB", "AIRFLOW_CONN_HIS_DB", "AIRFLOW_CONN_HSA_PLATFORM"}
-    assert wanted <= set(merged_env(services["airflow-worker"]))
-    for name in AIRFLOW_SERVICES - {"airflow-worker"}:
+    worker = {key for key in merged_env(services["airflow-worker"]) if key.startswith("AIRFLOW_CONN_")}
+    assert wanted <= worker
+    assert not worker & API_ONLY_CONNECTIONS, "the workers run no plugin app: no callers' or page secrets there"
+    # the API server serves the plugin's apps, which refuse to start without their connections (found by
+    # tests/celery/test_scale_out.py: the ledger pages, the 医保 gateway, the 互认 service, the 城市大脑 API)
+    api = {key for key in merged_env(services["airflow-apiserver"]) if key.startswith("AIRFLOW_CONN_")}
+    assert api == worker | API_ONLY_CONNECTIONS
+    for name in AIRFLOW_SERVICES - {"airflow-worker", "airflow-apiserver"}:
         leaked = {key for key in merged_env(services[name]) if key.startswith("AIRFLOW_CONN_")}
         assert not leaked, f"{name} does not run tasks and must not get {sorted(leaked)}"
+
+
+def test_api_server_connections_are_valid_json_once_interpolated_from_env_example(services, env_example):
+    env = merged_env(services["airflow-apiserver"])
+    page = json.loads(interpolate(env["AIRFLOW_CONN_MUTUAL_WORKSTATION"], env_example))
+    assert page["password"] == env_example["MUTUAL_PAGE_SECRET"]
+    assert page["extra"]["page_auth"] == "ticket"
+    api = json.loads(interpolate(env["AIRFLOW_CONN_CITY_BRAIN_API"], env_example))
+    caller = api["extra"]["callers"][env_example["CITY_BRAIN_CALLER_APP_ID"]]
+    assert caller["secret"] == env_example["CITY_BRAIN_CALLER_SECRET"]
+    assert caller["ips"] == [env_example["CITY_BRAIN_CALLER_NETWORK"]]
+    from hisbridge.platforms.city_brain.settings import settings_from_extras
+
+    # what the API checks at start: appId, a secret of 16+ characters, a valid network
+    assert list(settings_from_extras(api["extra"]).by_app_id) == [env_example["CITY_BRAIN_CALLER_APP_ID"]]
+
+
+def test_workers_scale_with_compose_and_their_slots_are_set(services):
+    worker = services["airflow-worker"]
+    assert "container_name" not in worker and "ports" not in worker, "--scale airflow-worker=N needs both absent"
+    assert worker["stop_grace_period"] == "5m", "a warm shutdown needs longer than compose's default 10 s"
+    env = merged_env(worker)
+    assert int(env["AIRFLOW__CELERY__WORKER_CONCURRENCY"]) >= 1
+    assert env["AIRFLOW__CELERY__TASK_ACKS_LATE"] == "true"
+    assert env["AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER"] == "1"
+
+
+def test_airflow_metrics_go_over_opentelemetry_to_a_prometheus_endpoint(compose, services):
+    for name in AIRFLOW_SERVICES:
+        env = merged_env(services[name])
+        assert env["AIRFLOW__METRICS__OTEL_ON"] == "true", name
+        assert env["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"] == "http://otel-collector:4318/v1/metrics", name
+    collector = services["otel-collector"]
+    assert "profiles" not in collector
+    assert collector["ports"] == ["127.0.0.1:8889:8889"]
+    target = collector["configs"][0]["target"]
+    assert collector["command"] == [f"--config={target}"]
+    config = yaml.safe_load(compose["configs"][collector["configs"][0]["source"]]["content"])
+    assert config["receivers"]["otlp"]["protocols"]["http"]["endpoint"] == "0.0.0.0:4318"
+    assert config["exporters"]["prometheus"]["endpoint"] == "0.0.0.0:8889"
+    pipeline = config["service"]["pipelines"]["metrics"]
+    assert (pipeline["receivers"], pipeline["exporters"]) == (["otlp"], ["prometheus"])
+    assert set(pipeline["processors"]) <= set(config["processors"])
 
 
 def test_connections_are_valid_json_once_interpolated_from_env_example(services, env_example):
@@ -675,8 +729,8 @@ def test_applying_twice_gives_the_same_state(fake_airflow):
     assert after_first["connections"]["hsa_platform"]["password"] == DEMO_SECRET
     assert after_first["pools"] == EXPECTED_POOLS
     assert DEMO_SECRET not in first.stdout + first.stderr + second.stdout + second.stderr
-    # each pool, each of the 4 variables and each connection (deleted, then added), applied twice
-    assert len(log.read_text().splitlines()) == 2 * (len(EXPECTED_POOLS) + 4 + 2 * len(DESIGN_CONNECTION_IDS | PLATFORM_CONNECTION_IDS))
+    # each pool, each of the 7 variables and each connection (deleted, then added), applied twice
+    assert len(log.read_text().splitlines()) == 2 * (len(EXPECTED_POOLS) + 7 + 2 * len(DESIGN_CONNECTION_IDS | PLATFORM_CONNECTION_IDS))
 
 
 def test_a_failing_command_stops_the_run_with_its_output_masked(fake_airflow, tmp_path):
