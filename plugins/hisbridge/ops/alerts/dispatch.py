@@ -188,23 +188,33 @@ class VariableStore(MutableMapping[str, str]):
 
 
 @lru_cache(maxsize=4)
-def _ledger_engine(conn_id: str) -> Engine:
+def _engine_of(conn_id: str, uri: str) -> Engine:
     from hisbridge.hooks import engine_for
 
     return engine_for(conn_id)
 
 
+def _ledger_engine(conn_id: str) -> Engine:
+    """The ledger's engine, cached by the connection's current URI: a connection changed in the meantime (another
+    database) gets an engine of its own instead of the stale one."""
+    from airflow.sdk import BaseHook
+
+    return _engine_of(conn_id, BaseHook.get_connection(conn_id).get_uri())
+
+
 def ledger_store(conn_id: str = LEDGER_CONN_ID) -> IncidentStore | None:
     """The incident store on the ledger of connection ``conn_id``; ``None`` if the ledger cannot be reached."""
-    try:
-        engine = _ledger_engine(conn_id)
-        with engine.connect():
-            pass
-    except Exception as exc:  # noqa: BLE001 - unreachable for whatever reason: alert without the ledger
-        log.warning("ledger %s unreachable for alerts: %s", conn_id, type(exc).__name__)
-        _ledger_engine.cache_clear()
-        return None
-    return IncidentStore(engine)
+    for attempt in (1, 2):  # a pooled connection the server closed fails once: the second try opens a new one
+        try:
+            engine = _ledger_engine(conn_id)
+            with engine.connect():
+                pass
+            return IncidentStore(engine)
+        except Exception as exc:  # noqa: BLE001 - unreachable for whatever reason: alert without the ledger
+            _engine_of.cache_clear()
+            if attempt == 2:
+                log.warning("ledger %s unreachable for alerts: %s", conn_id, type(exc).__name__)
+    return None
 
 
 def default_alerter(ledger_conn_id: str = LEDGER_CONN_ID, config: AlertsConfig | None = None) -> Alerter:
