@@ -5,6 +5,9 @@ pipeline, as the scheduler would), and the next check finds nothing and submits 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -63,6 +66,9 @@ def sim():
 def sale_dag():
     from airflow.dag_processing.dagbag import DagBag
 
+    # the DagBag reads Airflow's metadata database: migrated first, as on a fresh machine it may not exist yet
+    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=dict(os.environ), check=True,
+                   capture_output=True, timeout=300)
     bag = DagBag(dag_folder=str(PROJECT_DIR / "dags" / f"{FEED}.py"))
     assert not bag.import_errors
     return bag.get_dag(FEED)
