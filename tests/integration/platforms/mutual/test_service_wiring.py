@@ -38,11 +38,11 @@ def _pg(url) -> str:
 def airflow(monkeypatch, sim, his_db, ledger):
     monkeypatch.setenv("AIRFLOW_CONN_MUTUAL_RECOGNITION", json.dumps({
         "conn_type": "http", "host": "127.0.0.1", "port": sim.port, "schema": "http",
-        "extra": {"org_code": "360102001", "query_timeout_s": 0.5}}))
+        "extra": {"org_code": "360102001", "query_timeout_s": 5}}))  # wiring, not latency: no tight timeout
     monkeypatch.setenv("AIRFLOW_CONN_HIS_DB", _pg(his_db))
     monkeypatch.setenv("AIRFLOW_CONN_HISBRIDGE_DB", _pg(ledger.engine))
     monkeypatch.setenv("AIRFLOW_CONN_MUTUAL_WORKSTATION", json.dumps({
-        "conn_type": "generic", "password": SECRET, "extra": {"reminder_budget_ms": 700}}))
+        "conn_type": "generic", "password": SECRET, "extra": {"reminder_budget_ms": 5000}}))
     wiring.ledger_from_airflow.cache_clear()
     yield
     wiring.ledger_from_airflow.cache_clear()
