@@ -11,7 +11,7 @@ void                   ``DELETE … WHERE key = :key`` (nothing to delete counts
                        flag`` the delivered row written again with ``invalid_flag = '1'``
 =====================  ==========================================================================================
 
-Outcomes, by when the database failed:
+Outcomes, by when the database failed (:mod:`hisbridge.pipeline.table_write`, shared with the 市区卫平台 前置库):
 
 * before the statement ran (no connection) or while it ran (rolled back): ``not_sent`` — nothing was written,
   the task retries;
@@ -26,12 +26,10 @@ creates the missing ones.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from sqlalchemy import (
     CLOB,
     Column,
@@ -46,13 +44,12 @@ from sqlalchemy import (
     delete,
     text,
 )
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 
 from hisbridge.contracts.sql import Dialect, dialect_of, qualifier
 from hisbridge.ledger.store import MessageResult
 from hisbridge.pipeline.platform import Mode
 from hisbridge.pipeline.spec import FeedSpec
+from hisbridge.pipeline.table_write import TableWords, upsert_statement, write_in_transaction
 from hisbridge.platforms.cdc import ddl
 from hisbridge.platforms.cdc.client import VoidMode
 from hisbridge.platforms.cdc.models import db_row
@@ -142,53 +139,15 @@ class FrontendDbSender(CdcSenderBase):
             conn.execute(stmt, [{f"p{n}": row[c.name] for n, c in enumerate(t.columns)} for row in values])
             return len(values)
         table = sa_table(t, self.schema)
-        insert = postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
-        stmt = insert.on_conflict_do_update(
-            index_elements=[t.key], set_={c.name: insert.excluded[c.name] for c in t.columns if c.name != t.key})
-        conn.execute(stmt, values)
+        conn.execute(upsert_statement(table, t.key, self.dialect), values)
         return len(values)
 
     def _write(self, t: CdcTable, what: str, bodies: Sequence[dict[str, Any]], run: Callable[[Connection], int],
                n: int) -> MessageResult:
         """Run ``run`` in one transaction and say what became of it (see the module docstring)."""
-        started = time.monotonic()
-        request = orjson.dumps(bodies[0] if len(bodies) == 1 else list(bodies)).decode()
-        evidence = {"request": request, "request_headers": {"target": "db", "dialect": self.dialect,
-                                                            "table": t.name, "statement": what}}
-
-        def result(outcome: str, state: str | None, words: str | None, response: str | None = None,
-                   ref: str | None = None) -> MessageResult:
-            return MessageResult(outcome, [state] * n if state else [], [words] * n if state else [],
-                                 err_msg=words, response=response, platform_ref=ref,
-                                 duration_ms=round((time.monotonic() - started) * 1000), **evidence)
-
-        try:
-            conn = self.engine.connect()
-        except DBAPIError as exc:
-            return result("not_sent", "pending", f"前置数据库连接失败: {_first_line(exc)}")
-        with conn:
-            trans = conn.begin()
-            try:
-                count = run(conn)
-            except (IntegrityError, DataError) as exc:
-                trans.rollback()
-                return result("rejected", "rejected", _first_line(exc))
-            except ProgrammingError as exc:
-                trans.rollback()
-                return result("refused_by_gateway", "pending",
-                              f"前置数据库缺少表或列（先执行 python -m hisbridge cdc ddl）: {_first_line(exc)}")
-            except DBAPIError as exc:
-                trans.rollback()
-                return result("not_sent", "pending", f"前置数据库写入失败，已回滚: {_first_line(exc)}")
-            try:
-                trans.commit()
-            except DBAPIError as exc:
-                return result("unknown", "unknown", f"前置数据库提交结果未知: {_first_line(exc)}")
         key = bodies[0].get(t.column(t.key).camel) if len(bodies) == 1 else None
-        return result("acknowledged", "acknowledged", None, orjson.dumps({"rowcount": count}).decode(),
-                      None if key is None else str(key))
+        return write_in_transaction(self.engine, words=_WORDS, dialect=self.dialect, table=t.name, what=what,
+                                    bodies=bodies, run=run, rows=n, key=key)
 
 
-def _first_line(exc: BaseException) -> str:
-    text_ = str(getattr(exc, "orig", exc)).strip()
-    return text_.splitlines()[0][:300] if text_ else type(exc).__name__
+_WORDS = TableWords("前置数据库", "先执行 python -m hisbridge cdc ddl")

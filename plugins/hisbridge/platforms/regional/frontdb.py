@@ -9,7 +9,7 @@ record                 ``INSERT … ON CONFLICT (key) DO UPDATE`` (PostgreSQL, S
 void                   ``DELETE … WHERE key = :key`` (nothing there counts as done)
 =====================  ==========================================================================================
 
-Outcomes, by when the database failed (as the CDC front-end database's sender): no connection or a statement
+Outcomes, by when the database failed (:mod:`hisbridge.pipeline.table_write`, shared with the CDC front-end database): no connection or a statement
 failing → ``not_sent`` (nothing written, the task retries); a row the database refuses (too long, NOT NULL) →
 that row ``rejected`` with the database's first line, the others of the message written one by one; a table or
 column missing → ``refused_by_gateway`` (the 前置库 is not what the data set declares: fix the declaration or
@@ -33,7 +33,6 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import orjson
 from pydantic import BaseModel
 from sqlalchemy import (
     Column,
@@ -50,13 +49,12 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 
 from hisbridge.contracts.sql import dialect_of, qualifier
 from hisbridge.ledger.store import MessageResult
 from hisbridge.pipeline.platform import Mode
 from hisbridge.pipeline.spec import ColumnSource, FeedSpec
+from hisbridge.pipeline.table_write import TableWords, upsert_statement, write_in_transaction
 from hisbridge.platforms.regional.datasets import Dataset, FrontDbReceipt
 from hisbridge.platforms.regional.models import db_row, model_for, pii_columns
 
@@ -237,56 +235,17 @@ class FrontDbSender:
             stmt = text(merge_sql(d, self.schema)).bindparams(*(bindparam(f"p{n}") for n in range(len(names))))
             conn.execute(stmt, [{f"p{n}": v[name] for n, name in enumerate(names)} for v in values])
             return len(values)
-        insert = postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
-        stmt = insert.on_conflict_do_update(
-            index_elements=[d.key_column],
-            set_={c.name: insert.excluded[c.name] for c in table.columns if c.name != d.key_column})
-        conn.execute(stmt, values)
+        conn.execute(upsert_statement(table, d.key_column, self.dialect), values)
         return len(values)
 
     def _write(self, d: Dataset, what: str, bodies: Sequence[dict[str, Any]], run: Callable[[Connection], int],
                n: int, started: float) -> MessageResult:
-        table = receipt_of(d).table
-        request = orjson.dumps(bodies[0] if len(bodies) == 1 else list(bodies), default=str).decode()
-        evidence = {"request": request,
-                    "request_headers": {"target": "db", "dialect": self.dialect, "table": table, "statement": what}}
-
-        def result(outcome: str, state: str | None, words: str | None, response: str | None = None,
-                   ref: str | None = None) -> MessageResult:
-            return MessageResult(outcome, [state] * n if state else [], [words] * n if state else [],
-                                 err_msg=words, response=response, platform_ref=ref,
-                                 duration_ms=round((time.monotonic() - started) * 1000), **evidence)
-
-        try:
-            conn = self.engine.connect()
-        except DBAPIError as exc:
-            return result("not_sent", "pending", f"前置库连接失败: {_first_line(exc)}")
-        with conn:
-            trans = conn.begin()
-            try:
-                count = run(conn)
-            except (IntegrityError, DataError) as exc:
-                trans.rollback()
-                return result("rejected", "rejected", f"前置库拒绝写入: {_first_line(exc)}")
-            except ProgrammingError as exc:
-                trans.rollback()
-                return result("refused_by_gateway", "pending",
-                              f"前置库缺少表或列（核对 regional_datasets.yaml 与连接 regional_frontdb）: {_first_line(exc)}")
-            except DBAPIError as exc:
-                trans.rollback()
-                return result("not_sent", "pending", f"前置库写入失败，已回滚: {_first_line(exc)}")
-            try:
-                trans.commit()
-            except DBAPIError as exc:
-                return result("unknown", "unknown", f"前置库提交结果未知: {_first_line(exc)}")
         key = bodies[0].get(d.key_column) if len(bodies) == 1 else None
-        return result("acknowledged", "acknowledged", None, orjson.dumps({"rowcount": count}).decode(),
-                      None if key is None else str(key))
+        return write_in_transaction(self.engine, words=_WORDS, dialect=self.dialect, table=receipt_of(d).table,
+                                    what=what, bodies=bodies, run=run, rows=n, key=key, started=started)
 
 
-def _first_line(exc: BaseException) -> str:
-    words = str(getattr(exc, "orig", exc)).strip()
-    return words.splitlines()[0][:300] if words else type(exc).__name__
+_WORDS = TableWords("前置库", "核对 regional_datasets.yaml 与连接 regional_frontdb", rejected_prefix="前置库拒绝写入: ")
 
 
 # -- reading ---------------------------------------------------------------------------------------------------------
