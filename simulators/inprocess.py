@@ -1,6 +1,10 @@
 """Any simulator in-process: its FastAPI app under uvicorn in a background thread, on 127.0.0.1 and a free port.
 Each simulator's ``server.py`` subclasses :class:`InProcessServer` with its own state, faults and URLs (the
-simulators share this harness, never the platforms' specifications). Start and stop take well under a second."""
+simulators share this harness, never the platforms' specifications). Start and stop take well under a second.
+
+A server given ``state_file`` keeps its simulator's memory there (:mod:`simulators.persist`, the subclass's
+``state_format``): loaded at :meth:`~InProcessServer.start`, written after each changing request and once more
+at :meth:`~InProcessServer.stop` (in-process changes too, e.g. seeded data)."""
 
 from __future__ import annotations
 
@@ -8,11 +12,14 @@ import logging
 import socket
 import threading
 import time
+from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import uvicorn
 from fastapi import FastAPI
+
+from simulators.persist import StateFormat, StatePersister, keep_state
 
 
 class InProcessServer:
@@ -23,8 +30,12 @@ class InProcessServer:
     #: the simulators have no start-up work; an app that has (a service's pools) runs its lifespan
     lifespan = "off"
     start_timeout_s = 5.0
+    #: what the simulator keeps in ``state_file`` (its ``persist.py``); ``None``: it cannot keep its memory
+    state_format: StateFormat[Any] | None = None
+    state: Any
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> None:
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning",
+                 state_file: Path | None = None) -> None:
         self.host = host
         self._requested_port = port
         self._log_level = log_level
@@ -33,6 +44,10 @@ class InProcessServer:
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
         self.port: int | None = None
+        if state_file is not None and self.state_format is None:
+            raise TypeError(f"the {self.name} simulator cannot keep its state in a file")
+        self.state_file = Path(state_file) if state_file is not None else None
+        self.persister: StatePersister[Any] | None = None
 
     def make_app(self) -> FastAPI:
         raise NotImplementedError
@@ -53,7 +68,14 @@ class InProcessServer:
         sock.listen(128)
         self._socket = sock
         self.port = sock.getsockname()[1]
-        self._app = self.make_app()
+        try:
+            self._app = self.make_app()
+            if self.state_file is not None:
+                assert self.state_format is not None
+                self.persister, _ = keep_state(self.state_format, self.state, self.state_file, self._app)
+        except BaseException:  # a bad state file: nothing keeps running, the port is free again
+            self.stop()
+            raise
         config = uvicorn.Config(self._app, log_level=self._log_level, lifespan=self.lifespan, access_log=False,
                                 timeout_graceful_shutdown=1, timeout_keep_alive=5)
         self._server = uvicorn.Server(config)
@@ -85,6 +107,9 @@ class InProcessServer:
             self._socket.close()
         self._server = self._thread = self._socket = self._app = None
         self.port = None
+        if self.persister is not None:  # after the last request: the file has everything
+            self.persister.close()
+            self.persister = None
 
     def __enter__(self) -> Self:
         return self.start()

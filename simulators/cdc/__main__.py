@@ -2,7 +2,11 @@
 
 Every option can also come from the environment (the option wins): ``CDC_SIM_HOST``, ``CDC_SIM_PORT``,
 ``CDC_SIM_DELETE_PARENT`` (``refuse``/``cascade``), ``CDC_SIM_REQUIRE_QUALITY_FIELDS`` (``0``/``1``),
-``CDC_SIM_JOURNAL_MAX``, ``CDC_SIM_FAULTS`` (JSON, or ``@file.json``), ``CDC_SIM_LOG_LEVEL``.
+``CDC_SIM_JOURNAL_MAX``, ``CDC_SIM_FAULTS`` (JSON, or ``@file.json``), ``CDC_SIM_STATE``, ``CDC_SIM_LOG_LEVEL``.
+
+``--state FILE`` keeps the front-end's memory (records, deleted ones included, journal, counters) in ``FILE``
+across restarts: loaded at start, written after each change and at shutdown (:mod:`simulators.cdc.persist`).
+Without it the simulator starts empty every time. ``POST /__admin__/reset`` empties the file too.
 """
 
 from __future__ import annotations
@@ -14,11 +18,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import uvicorn
-
 from simulators.cdc.app import RECEIVE_PATH, create_app
 from simulators.cdc.faults import FaultPlan, FaultSpecError
+from simulators.cdc.persist import CDC
 from simulators.cdc.state import SimState
+from simulators.persist import StateFileError, keep_state, serve
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -50,6 +54,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--journal-max", type=int, default=int(_env("JOURNAL_MAX", "100000") or 100000))
     p.add_argument("--faults", default=_env("FAULTS"), help='JSON {"rules": [...]} or @file.json')
     p.add_argument("--log-level", default=_env("LOG_LEVEL", "info"))
+    p.add_argument("--state", type=Path, default=_env("STATE"),
+                   help="JSON file keeping the front-end's data across restarts (default: memory only)")
     return p.parse_args(argv)
 
 
@@ -72,12 +78,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         require_quality_fields=args.require_quality_fields,
         journal_max=args.journal_max,
     )
+    app = create_app(state, faults)
+    try:
+        persister, kept = keep_state(CDC, state, args.state, app)
+    except StateFileError as exc:
+        print(f"bad --state: {exc}", file=sys.stderr)
+        return 2
     print(
         f"传染病前置软件模拟器 on http://{args.host}:{args.port}{RECEIVE_PATH}/<entity> "
-        f"(delete_parent={args.delete_parent}, quality fields required={args.require_quality_fields})",
+        f"(delete_parent={args.delete_parent}, quality fields required={args.require_quality_fields}; {kept})",
         file=sys.stderr,
     )
-    uvicorn.run(create_app(state, faults), host=args.host, port=args.port, log_level=args.log_level)
+    serve(app, persister, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 
 

@@ -7,14 +7,19 @@
         requests.post(sim.receive_url("emrPatientInfo"), json=record)
         sim.state.summary()                      # or GET sim.url + "/__admin__/state"
         sim.faults.add(FaultRule(kind="slow", delay_s=3))
+
+    SimServer(state, state_file=Path("cdc.json"))  # remembers across restarts (simulators.cdc.persist)
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from fastapi import FastAPI
 
 from simulators.cdc.app import RECEIVE_PATH, create_app
 from simulators.cdc.faults import FaultPlan
+from simulators.cdc.persist import CDC
 from simulators.cdc.state import SimState
 from simulators.inprocess import InProcessServer
 
@@ -23,10 +28,11 @@ class SimServer(InProcessServer):
     """A running front-end simulator; use as a context manager or call :meth:`start` / :meth:`stop`."""
 
     name = "cdc"
+    state_format = CDC
 
     def __init__(self, state: SimState | None = None, faults: FaultPlan | None = None, *, host: str = "127.0.0.1",
-                 port: int = 0, log_level: str = "warning") -> None:
-        super().__init__(host=host, port=port, log_level=log_level)
+                 port: int = 0, log_level: str = "warning", state_file: Path | None = None) -> None:
+        super().__init__(host=host, port=port, log_level=log_level, state_file=state_file)
         self.state = state if state is not None else SimState()
         self.faults = faults if faults is not None else FaultPlan()
 
@@ -43,6 +49,8 @@ class SimServer(InProcessServer):
         return f"{self.receive_base}/{entity}"
 
     def reset(self) -> None:
-        """Forget every record and the journal, and drop pending faults (between tests)."""
+        """Forget every record and the journal (in the state file too), and drop pending faults (between tests)."""
         self.state.reset()
         self.faults.clear()
+        if self.persister is not None:
+            self.persister.changed()

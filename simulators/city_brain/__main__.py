@@ -7,8 +7,14 @@ secret from ``--secret`` or ``CITY_BRAIN_WALK_SECRET``; exit 0 when every endpoi
 Every option can also come from the environment (the option wins): ``CITY_BRAIN_SIM_HOST``,
 ``CITY_BRAIN_SIM_PORT``, ``CITY_BRAIN_SIM_APP_ID``, ``CITY_BRAIN_SIM_SECRET``, ``CITY_BRAIN_SIM_SIGN_TYPE``,
 ``CITY_BRAIN_SIM_ORG_CODE``, ``CITY_BRAIN_SIM_IPS`` (comma-separated networks), ``CITY_BRAIN_SIM_WINDOW_S``,
-``CITY_BRAIN_SIM_FAULTS`` (JSON, or ``@file.json``), ``CITY_BRAIN_SIM_LOG_LEVEL``. Without ``--app-id`` /
-``--secret`` the demo hospital's credentials are used (``server.DEMO_APP_ID`` / ``DEMO_SECRET``) and said so.
+``CITY_BRAIN_SIM_FAULTS`` (JSON, or ``@file.json``), ``CITY_BRAIN_SIM_STATE``, ``CITY_BRAIN_SIM_LOG_LEVEL``.
+Without ``--app-id`` / ``--secret`` the demo hospital's credentials are used (``server.DEMO_APP_ID`` /
+``DEMO_SECRET``) and said so.
+
+``--state FILE`` keeps what the receiver was pushed (events, history records, batches, journal) in ``FILE``
+across restarts: loaded at start, written after each change and at shutdown
+(:mod:`simulators.city_brain.persist`). Without it the simulator starts empty every time. ``POST /admin/reset``
+empties the file too.
 """
 
 from __future__ import annotations
@@ -21,16 +27,16 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-import uvicorn
-
 from simulators.city_brain import journey
 from simulators.city_brain.app import create_app
 from simulators.city_brain.caller import DEFAULT_PREFIX, CityBrainCaller
 from simulators.city_brain.faults import FaultPlan, FaultSpecError
+from simulators.city_brain.persist import CITY_BRAIN
 from simulators.city_brain.server import DEMO_APP_ID, DEMO_SECRET
 from simulators.city_brain.signing import SIGN_TYPES
 from simulators.city_brain.state import SimState
 from simulators.city_brain.verify import DEFAULT_WINDOW_S, Hospital, Verifier
+from simulators.persist import StateFileError, keep_state, serve
 
 DEFAULT_PORT = 8885
 
@@ -52,6 +58,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--window-s", type=float, default=float(_env("WINDOW_S", str(DEFAULT_WINDOW_S)) or DEFAULT_WINDOW_S))
     p.add_argument("--faults", default=_env("FAULTS"), help='JSON {"rules": [...], "latency_ms": 50} or @file.json')
     p.add_argument("--log-level", default=_env("LOG_LEVEL", "info"))
+    p.add_argument("--state", type=Path, default=_env("STATE"),
+                   help="JSON file keeping what was pushed across restarts (default: memory only)")
     return p.parse_args(argv)
 
 
@@ -130,10 +138,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError, FaultSpecError) as exc:
         print(f"bad option: {exc}", file=sys.stderr)
         return 2
+    app = create_app(state, faults, verifier)
+    try:
+        persister, kept = keep_state(CITY_BRAIN, state, args.state, app)
+    except StateFileError as exc:
+        print(f"bad --state: {exc}", file=sys.stderr)
+        return 2
     demo = " (demo credentials)" if not (args.app_id and args.secret) else ""
     print(f"城市大脑模拟器 on http://{args.host}:{args.port}/api/v1/notify|history, appId={args.app_id or DEMO_APP_ID}"
-          f"{demo}, signType={args.sign_type}, window ±{args.window_s:g}s", file=sys.stderr)  # fmt: skip
-    uvicorn.run(create_app(state, faults, verifier), host=args.host, port=args.port, log_level=args.log_level)
+          f"{demo}, signType={args.sign_type}, window ±{args.window_s:g}s; {kept}", file=sys.stderr)  # fmt: skip
+    serve(app, persister, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 
 

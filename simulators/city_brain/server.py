@@ -7,17 +7,21 @@
         sim.pusher().call("notify", samples.notify())               # a correctly signed push, as the hospital
         sim.faults.add(FaultRule(kind="http_500_after", op="history"))
         sim.state.summary()                                          # or GET sim.url + "/admin/state"
+
+    CityBrainSimulatorServer(state_file=Path("city_brain.json"))  # remembers across restarts (….persist)
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from fastapi import FastAPI
 
 from simulators.city_brain.app import create_app
 from simulators.city_brain.caller import CityBrainCaller
 from simulators.city_brain.faults import FaultPlan
+from simulators.city_brain.persist import CITY_BRAIN
 from simulators.city_brain.receive import DEFAULT_PATHS
 from simulators.city_brain.state import SimState
 from simulators.city_brain.verify import DEFAULT_WINDOW_S, Hospital, Verifier
@@ -35,13 +39,15 @@ class CityBrainSimulatorServer(InProcessServer):
     ``verifier`` is given."""
 
     name = "city_brain"
+    state_format = CITY_BRAIN
 
     def __init__(self, state: SimState | None = None, faults: FaultPlan | None = None, *,
                  verifier: Verifier | None = None, app_id: str = DEMO_APP_ID, secret: str = DEMO_SECRET,
                  sign_type: str = "SM3", org_code: str | None = None, ips: tuple[str, ...] | None = None,
                  window_s: float = DEFAULT_WINDOW_S, paths: Mapping[str, str] | None = None,
-                 host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> None:  # fmt: skip
-        super().__init__(host=host, port=port, log_level=log_level)
+                 host: str = "127.0.0.1", port: int = 0, log_level: str = "warning",
+                 state_file: Path | None = None) -> None:  # fmt: skip
+        super().__init__(host=host, port=port, log_level=log_level, state_file=state_file)
         self.state = state if state is not None else SimState()
         self.faults = faults if faults is not None else FaultPlan()
         if verifier is None:
@@ -67,7 +73,10 @@ class CityBrainSimulatorServer(InProcessServer):
                                timeout=5, window_s=self.verifier.window_s)  # fmt: skip
 
     def reset(self) -> None:
-        """Forget events, history, batches, the journal and the nonces, and drop faults (between tests)."""
+        """Forget events, history, batches, the journal (in the state file too) and the nonces, and drop faults
+        (between tests)."""
         self.state.reset()
         self.verifier.reset()
         self.faults.clear()
+        if self.persister is not None:
+            self.persister.changed()

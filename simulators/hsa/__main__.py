@@ -7,8 +7,8 @@ Every option can also come from the environment (the option wins): ``HSA_SIM_HOS
 environment for the secret: command lines are visible to every user of the machine.
 
 ``--state FILE`` keeps the platform's memory (uploads, sign-ins, msgids, settlements) in ``FILE`` across restarts:
-loaded at start, written after each change and at shutdown (:mod:`simulators.hsa.persist`). Without it the
-simulator starts empty every time. ``POST /__admin__/reset`` empties the file too.
+loaded at start, written after each change and at shutdown (:mod:`simulators.hsa.persist`,
+:mod:`simulators.persist`). Without it the simulator starts empty every time. ``POST /__admin__/reset`` empties the file too.
 """
 
 from __future__ import annotations
@@ -16,17 +16,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import uvicorn
-
 from simulators.hsa.app import create_app
 from simulators.hsa.faults import FaultPlan, FaultSpecError
-from simulators.hsa.persist import StateFileError, StatePersister, load_state
+from simulators.hsa.persist import HSA
 from simulators.hsa.state import DEFAULT_MED_LIST_CODG_PATTERN, SimState
+from simulators.persist import StateFileError, keep_state, serve
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -82,10 +80,6 @@ def _faults(spec: str | None) -> FaultPlan:
     return FaultPlan.from_json(json.loads(text))
 
 
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(0)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -105,32 +99,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         med_list_codg_pattern=args.med_list_codg_pattern,
     )
     app = create_app(state, faults)
-    persister = None
-    kept = "memory only"
-    if args.state is not None:
-        try:
-            loaded = load_state(state, args.state)
-        except StateFileError as exc:
-            print(f"bad --state: {exc}", file=sys.stderr)
-            return 2
-        persister = StatePersister(state, args.state)
-        persister.attach(app)
-        records = sum(len(rs) for rs in state.records.values())
-        kept = (f"state {args.state}: loaded {records} records, {len(state.sign_ins)} sign-ins, "
-                f"{len(state.msgids)} msgids" if loaded else f"state {args.state}: new")
+    try:
+        persister, kept = keep_state(HSA, state, args.state, app)
+    except StateFileError as exc:
+        print(f"bad --state: {exc}", file=sys.stderr)
+        return 2
     print(
         f"医保平台模拟器 on http://{args.host}:{args.port}/fsi/api/rsfComIfsService/callService "
         f"(auth={args.auth}, sign_no enforced={args.enforce_sign_no}; {kept})",
         file=sys.stderr,
     )
-    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again with the handler it found: with the
-    # default one the process would die before the last write, so that handler ends the process through Python
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
-    finally:
-        if persister is not None:
-            persister.close()  # the last changes, however the server ended
+    serve(app, persister, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 
 

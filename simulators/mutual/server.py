@@ -8,11 +8,14 @@
         requests.post(sim.op_url("queryReminders"), json=query)     # base URL for a client: sim.url
         sim.faults.configure(latency_ms=50)                          # or POST sim.url + "/admin/faults"
         sim.state.summary()                                          # or GET sim.url + "/admin/state"
+
+    MutualSimulatorServer(state_file=Path("mutual.json"))  # remembers across restarts (simulators.mutual.persist)
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -21,6 +24,7 @@ from simulators.mutual import samples
 from simulators.mutual.app import create_app
 from simulators.mutual.auth import Auth
 from simulators.mutual.faults import FaultPlan
+from simulators.mutual.persist import MUTUAL
 from simulators.mutual.state import SimState
 
 
@@ -28,11 +32,12 @@ class MutualSimulatorServer(InProcessServer):
     """A running platform simulator; use as a context manager or call :meth:`start` / :meth:`stop`."""
 
     name = "mutual"
+    state_format = MUTUAL
 
     def __init__(self, state: SimState | None = None, faults: FaultPlan | None = None, *, auth: Auth | None = None,
                  paths: Mapping[str, str] | None = None, host: str = "127.0.0.1", port: int = 0,
-                 log_level: str = "warning") -> None:  # fmt: skip
-        super().__init__(host=host, port=port, log_level=log_level)
+                 log_level: str = "warning", state_file: Path | None = None) -> None:  # fmt: skip
+        super().__init__(host=host, port=port, log_level=log_level, state_file=state_file)
         self.state = state if state is not None else SimState()
         self.faults = faults if faults is not None else FaultPlan()
         self.auth = auth if auth is not None else Auth()
@@ -52,6 +57,9 @@ class MutualSimulatorServer(InProcessServer):
         return self.state.add_reports(reports)
 
     def reset(self) -> None:
-        """Forget rows, reports, records and the journal, and drop faults (between tests); the clock stays."""
+        """Forget rows, reports, records and the journal (in the state file too), and drop faults (between
+        tests); the clock stays."""
         self.state.reset()
         self.faults.clear()
+        if self.persister is not None:
+            self.persister.changed()

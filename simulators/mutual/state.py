@@ -54,6 +54,7 @@ class Row:
     updated_at: str  # last change of content (or revival after a withdrawal)
     deleted: bool = False
     deleted_at: str | None = None
+    linked: int = 0  # when it was last (re)linked into the indexes: the order of a report's children
 
     def to_json(self) -> dict[str, Any]:
         return {"orgCode": self.org, "dataType": self.data_type, "BusinessNo": self.business_no,
@@ -105,6 +106,7 @@ class SimState:
     _offset_s: float = field(default=0.0, repr=False)
     _seq: int = field(default=0, repr=False)
     _revokes: int = field(default=0, repr=False)
+    _links: int = field(default=0, repr=False)
 
     def __post_init__(self) -> None:
         self.journal = deque(maxlen=self.journal_max)
@@ -185,6 +187,8 @@ class SimState:
                 row.data = data
                 row.deleted, row.deleted_at = False, None
             by_no[bno] = row
+            self._links += 1
+            row.linked = self._links
             self._link(row)
             return row, created
 
@@ -361,7 +365,20 @@ class SimState:
                 by_key.clear()
             self.journal.clear()
             self.counters.clear()
-            self._seq = self._revokes = 0
+            self._seq = self._revokes = self._links = 0
+
+    def rebuild(self) -> None:
+        """The indexes (a person's reports, a report's children, seeded reports per person) again from the rows
+        and reports, in the order they were linked (a state file keeps the memory, not the indexes)."""
+        with self.lock:
+            self.children.clear()
+            self.persons.clear()
+            self.seeded_by_person.clear()
+            live = [r for by_no in self.rows.values() for r in by_no.values() if not r.deleted]
+            for row in sorted(live, key=lambda r: r.linked):
+                self._link(row)
+            for report in self.reports.values():
+                self.seeded_by_person.setdefault(report.person, {})[report.report_id] = None
 
     def summary(self) -> dict[str, Any]:
         """Counts per org and dataType, per record kind, seeded reports per org; counters; clock; config."""
