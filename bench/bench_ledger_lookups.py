@@ -1,10 +1,14 @@
 """Ledger look-ups at years of data: are the pipeline's and the pages' hot look-ups flat from 100k to 10M records?
 
-1. a throwaway PostgreSQL ledger at the current schema (``Ledger.ensure_schema``: every index the migrations make);
+1. a throwaway PostgreSQL ledger at the current schema (``Ledger.ensure_schema``: every index the migrations make,
+   and the triggers that keep ``delivery_state_count``, the records per (feed, state));
 2. ``delivery_record`` grown in steps (``--sizes``, default 100k, 1M, 10M) by ``INSERT … SELECT generate_series``
    straight into the table: 28 real feed ids with a skewed share each (the busiest ~30 %, the quietest ~0.1 %),
    98.3 % acknowledged, 1 % rejected, 0.5 % quarantined, 0.2 % unknown; payloads of ~300 bytes; three years of
-   first-seen times in id order; then ``VACUUM ANALYZE`` (what autovacuum does after a bulk load);
+   first-seen times in id order; then ``VACUUM ANALYZE`` (what autovacuum does after a bulk load). The triggers
+   stay on: each step's one INSERT appends its records per (feed, state) to ``delivery_state_count`` as any
+   writer's would (the load time includes that), and the counts are checked against a GROUP BY over every record
+   before anything is timed;
 3. at each size, the look-ups as hisbridge makes them (the ``Ledger`` methods over SQLAlchemy), each repeated with
    random arguments; p50 and p99 in milliseconds, and the index the plan uses (``EXPLAIN`` of the exact statement):
 
@@ -12,14 +16,18 @@
    key          one record by (feed, business key) (the CLI, a re-queue)
    failures     the failures page of a feed: rejected/quarantined/unknown/sent, oldest 200
    record       the record page: one record by id
-   feed_counts  the summary of one feed (records per state)
-   counts       the summary page: records per feed and state over the whole ledger
+   feed_counts  the summary of one feed (records per state): ``Ledger.counts(feed)``, from delivery_state_count
+   counts       the summary page: records per feed and state over the whole ledger, from delivery_state_count
+   counts_slack ``counts`` at its worst: the table holding ``Ledger.STATE_COUNT_SLACK`` unfolded changes (the most
+                it holds before a read folds them)
+   group_by     what ``counts`` did before delivery_state_count: GROUP BY over every record (for comparison)
 
-A look-up is "flat" when its p50 at the largest size is within 3× (and 5 ms) of the smallest; the summary over the
-whole ledger cannot be (it counts every row) and is reported as what it is.
+A look-up is "flat" when its p50 at the largest size is within 3× (and 5 ms) of the smallest; ``group_by`` cannot
+be (it counts every row) and is reported as what it is.
 
-Disk: about 0.7 GB per million records (table, TOAST and indexes); the script checks free space first and
-refuses a size that would not fit. 10M takes several minutes to generate on two cores.
+Disk: about 0.7 GB per million records (table, TOAST and indexes), plus up to ~0.5 GB per million rows of a step
+in temporary files while its INSERT runs (the trigger's transition table holds the step's rows); the script checks
+free space first and refuses a size that would not fit. 10M takes several minutes to generate on two cores.
 
     .venv/bin/python bench/bench_ledger_lookups.py [--sizes 100000,1000000,10000000] [--repeat 200] [--keep]
 """
@@ -40,7 +48,7 @@ from common import add_project_paths
 
 add_project_paths()
 
-from sqlalchemy import event  # noqa: E402
+from sqlalchemy import event, func, insert, select  # noqa: E402
 
 from hisbridge.db import make_engine  # noqa: E402
 from hisbridge.ledger import schema as s  # noqa: E402
@@ -62,6 +70,8 @@ FEEDS = [
 ]  # fmt: skip
 BUCKETS = 1000
 GB_PER_MILLION = 0.7
+#: the trigger's transition table of one INSERT, spilled to temporary files while the statement runs
+TEMP_GB_PER_MILLION = 0.5
 PAD = "x" * 200  # with the other fields: a ~300-byte payload
 
 
@@ -142,6 +152,32 @@ def lookups(ledger: Ledger, size: int, rnd: random.Random) -> dict[str, Callable
     }
 
 
+def group_by(ledger: Ledger) -> dict[str, dict[str, int]]:
+    """Records per feed and state counted over every record (what ``Ledger.counts`` ran before the rollup)."""
+    t = s.delivery_record
+    out: dict[str, dict[str, int]] = {}
+    with ledger.engine.connect() as conn:
+        for feed, state, n in conn.execute(select(t.c.feed, t.c.state, func.count()).group_by(t.c.feed, t.c.state)):
+            out.setdefault(feed, {})[state] = n
+    return out
+
+
+def unfolded(ledger: Ledger, rnd: random.Random) -> Ledger:
+    """Fill delivery_state_count up to the most a read leaves unfolded (changes that sum to 0, as a day of sends
+    and answers does) and return a Ledger that never folds, to time ``counts`` at that worst case."""
+    c = s.delivery_state_count
+    feeds = [f for f, _, _ in FEEDS]
+    rows = []
+    for _ in range(Ledger.STATE_COUNT_SLACK // 2):
+        feed, n = rnd.choice(feeds), rnd.randint(1, 500)
+        rows += [{"feed": feed, "state": s.SENT, "n": n}, {"feed": feed, "state": s.SENT, "n": -n}]
+    with ledger.engine.begin() as conn:
+        conn.execute(insert(c), rows)
+    worst = Ledger(ledger.engine)
+    worst.STATE_COUNT_SLACK = 10**12
+    return worst
+
+
 def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
     fn()  # warm: the first call pays for connection set-up and cold pages
     samples = []
@@ -185,7 +221,8 @@ def main() -> int:
     args = p.parse_args()
     sizes = sorted(int(x) for x in args.sizes.split(","))
     free_gb = shutil.disk_usage("/").free / 1e9
-    need_gb = sizes[-1] / 1e6 * GB_PER_MILLION * 1.3
+    step = sizes[-1] - (sizes[-2] if len(sizes) > 1 else 0)  # the largest step's rows pass through temp files
+    need_gb = sizes[-1] / 1e6 * GB_PER_MILLION * 1.3 + step / 1e6 * TEMP_GB_PER_MILLION
     print(f"free disk {free_gb:.0f} GB; {sizes[-1]:,} records need about {need_gb:.1f} GB", flush=True)
     if need_gb > free_gb:
         print("not enough free disk for the largest size: pick smaller --sizes", file=sys.stderr)
@@ -208,13 +245,24 @@ def main() -> int:
                 mb = conn.exec_driver_sql("SELECT pg_total_relation_size('delivery_record')").scalar() / 2**20
             print(f"\n{size:>12,} records: generated (+ VACUUM ANALYZE) in {took:.0f} s; table with indexes "
                   f"{mb:,.0f} MiB", flush=True)
+            exact = ledger.counts() == group_by(ledger)
+            print(f"  delivery_state_count after the load equals a GROUP BY over every record: "
+                  f"{'yes' if exact else 'NO'}", flush=True)
+            if not exact:
+                return 1
             results[size] = {}
-            for name_, fn in lookups(ledger, size, rnd).items():
+            worst = unfolded(ledger, rnd)
+            timings = {**lookups(ledger, size, rnd), "counts_slack": worst.counts,
+                       "group_by": lambda: group_by(ledger)}
+            for name_, fn in timings.items():
                 repeat = args.repeat if "counts" not in name_ else max(5, args.repeat // 10)
+                if name_ == "group_by":
+                    repeat = max(3, args.repeat // 40)
                 results[size][name_] = timed(fn, repeat)
                 plans[name_] = plan_of(engine, fn)
                 p50, p99 = results[size][name_]
                 print(f"  {name_:12s} p50 {p50:9.2f} ms   p99 {p99:9.2f} ms   {plans[name_]}", flush=True)
+            assert ledger.compact_state_counts() and ledger.counts() == group_by(ledger)
     finally:
         engine.dispose()
         if args.keep:

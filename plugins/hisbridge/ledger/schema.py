@@ -18,6 +18,8 @@
                      platform listed it, when it was viewed, quoted, and the doctor's current decision.
 ``api_nonce``        nonces a served API has accepted (the city-brain API): a replayed request is refused; rows
                      older than the replay window are purged.
+``delivery_state_count`` records per (feed, state), kept exact by delivery_record's triggers: the ledger summary
+                     reads it instead of counting every record.
 
 The schema is managed by Alembic (``ledger/migrations``; ``python -m hisbridge ledger upgrade``). This module is
 the current shape; a change to it comes with a migration. See
@@ -39,6 +41,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
 )
 
 metadata = MetaData()
@@ -458,3 +461,125 @@ alert_notification = Table(
 )
 Index("ix_alert_notification_incident", alert_notification.c.incident_id)
 
+
+# == records per (feed, state), kept by the database (migration 0012_delivery_state_count) ===========================
+
+# The ledger summary (the ledger page, ``ledger summary``, Ledger.counts) without a GROUP BY over every record: the
+# records of (feed, state) are the SUM of ``n`` over that pair's rows here, and ``delivery_record``'s own triggers
+# keep it exact, so every writer — the pipeline's upserts, answers, re-queues, resolve_in_flight, a hand-written
+# UPDATE or DELETE in psql — keeps it right without knowing it exists. A pair whose sum is 0 is not reported.
+#
+# PostgreSQL: statement-level AFTER triggers with transition tables; each INSERT/UPDATE/DELETE statement on
+# delivery_record appends its net change per (feed, state) as a few new rows (an upload of 500 records: one row;
+# its answer: one row per state left and entered). Writers only ever INSERT here, never UPDATE: no row lock, so no
+# writer waits for another — whatever the feeds — and no deadlock, where one counter row per (feed, state)
+# updated in place would make every writer of a feed queue behind the other transactions of that feed (the stage
+# thread behind the answer thread) until they commit. Ledger.counts folds the rows into one per pair when they grow
+# many (``compact_state_counts``): DELETE … RETURNING and INSERT the sums in one statement, which never waits
+# for a writer either (a writer's rows not yet committed are simply not in its snapshot).
+# SQLite (the demo): row-level triggers keep one row per (feed, state) in place; SQLite writers are serialised by
+# the database lock anyway.
+#
+# A later migration that copies delivery_record on SQLite (batch mode ``recreate``) drops its triggers with the old
+# table and must create them again (tests/integration/ledger/test_state_counts.py checks that head has them).
+delivery_state_count = Table(
+    "delivery_state_count",
+    metadata,
+    Column("id", _id, primary_key=True, autoincrement=True),
+    Column("feed", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("n", BigInteger, nullable=False),  # a change (PostgreSQL, until folded) or the count of the pair
+)
+Index("ix_delivery_state_count_feed", delivery_state_count.c.feed, delivery_state_count.c.state)
+
+#: the DDL of the triggers, per dialect: what create_all runs after creating the tables (migration 0012 holds a
+#: copy, as of its revision; the tests compare the two)
+STATE_COUNT_DDL: dict[str, tuple[str, ...]] = {
+    "postgresql": (
+        """CREATE FUNCTION delivery_state_count_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- the statement's net change per (feed, state), appended: never an UPDATE, so no writer waits for another
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO delivery_state_count (feed, state, n)
+        SELECT feed, state, count(*) FROM new_rows GROUP BY feed, state;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO delivery_state_count (feed, state, n)
+        SELECT feed, state, -count(*) FROM old_rows GROUP BY feed, state;
+    ELSE
+        INSERT INTO delivery_state_count (feed, state, n)
+        SELECT feed, state, sum(d) FROM (SELECT feed, state, 1 AS d FROM new_rows
+                                         UNION ALL SELECT feed, state, -1 FROM old_rows) AS u
+        GROUP BY feed, state HAVING sum(d) <> 0;
+    END IF;
+    RETURN NULL;
+END $$""",
+        """CREATE FUNCTION delivery_state_count_clear() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- TRUNCATE, not DELETE: it waits for a fold in progress, whose sums a DELETE's snapshot would not see
+    TRUNCATE delivery_state_count;
+    RETURN NULL;
+END $$""",
+        "CREATE TRIGGER delivery_state_count_insert AFTER INSERT ON delivery_record "
+        "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION delivery_state_count_apply()",
+        "CREATE TRIGGER delivery_state_count_update AFTER UPDATE ON delivery_record "
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION delivery_state_count_apply()",
+        "CREATE TRIGGER delivery_state_count_delete AFTER DELETE ON delivery_record "
+        "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION delivery_state_count_apply()",
+        "CREATE TRIGGER delivery_state_count_truncate AFTER TRUNCATE ON delivery_record "
+        "FOR EACH STATEMENT EXECUTE FUNCTION delivery_state_count_clear()",
+    ),
+    "sqlite": (
+        """CREATE TRIGGER delivery_state_count_insert AFTER INSERT ON delivery_record
+BEGIN
+    INSERT INTO delivery_state_count (feed, state, n) SELECT NEW.feed, NEW.state, 0
+        WHERE NOT EXISTS (SELECT 1 FROM delivery_state_count WHERE feed = NEW.feed AND state = NEW.state);
+    UPDATE delivery_state_count SET n = n + 1 WHERE id = (
+        SELECT min(id) FROM delivery_state_count WHERE feed = NEW.feed AND state = NEW.state);
+END""",
+        """CREATE TRIGGER delivery_state_count_update AFTER UPDATE OF feed, state ON delivery_record
+WHEN OLD.feed IS NOT NEW.feed OR OLD.state IS NOT NEW.state
+BEGIN
+    UPDATE delivery_state_count SET n = n - 1 WHERE id = (
+        SELECT min(id) FROM delivery_state_count WHERE feed = OLD.feed AND state = OLD.state);
+    INSERT INTO delivery_state_count (feed, state, n) SELECT NEW.feed, NEW.state, 0
+        WHERE NOT EXISTS (SELECT 1 FROM delivery_state_count WHERE feed = NEW.feed AND state = NEW.state);
+    UPDATE delivery_state_count SET n = n + 1 WHERE id = (
+        SELECT min(id) FROM delivery_state_count WHERE feed = NEW.feed AND state = NEW.state);
+END""",
+        """CREATE TRIGGER delivery_state_count_delete AFTER DELETE ON delivery_record
+BEGIN
+    UPDATE delivery_state_count SET n = n - 1 WHERE id = (
+        SELECT min(id) FROM delivery_state_count WHERE feed = OLD.feed AND state = OLD.state);
+END""",
+    ),
+}
+#: what removes them (dropping delivery_record removes its triggers; the functions stay without this)
+STATE_COUNT_DROP: dict[str, tuple[str, ...]] = {
+    "postgresql": (
+        *(f"DROP TRIGGER IF EXISTS delivery_state_count_{op} ON delivery_record"
+          for op in ("insert", "update", "delete", "truncate")),
+        "DROP FUNCTION IF EXISTS delivery_state_count_apply()",
+        "DROP FUNCTION IF EXISTS delivery_state_count_clear()",
+    ),
+    "sqlite": tuple(f"DROP TRIGGER IF EXISTS delivery_state_count_{op}" for op in ("insert", "update", "delete")),
+}
+
+
+@event.listens_for(metadata, "after_create")
+def _create_state_count_triggers(target: MetaData, connection, tables=(), **_: object) -> None:
+    """``create_all`` (a new ledger: ``ensure_schema``) makes the triggers once both tables are new; a database
+    with only one of them was not made by create_all alone and is the migrations' business."""
+    made = {t.name for t in tables}
+    if {delivery_record.name, delivery_state_count.name} <= made:
+        for ddl in STATE_COUNT_DDL.get(connection.dialect.name, ()):
+            connection.exec_driver_sql(ddl)
+
+
+@event.listens_for(metadata, "after_drop")
+def _drop_state_count_functions(target: MetaData, connection, **_: object) -> None:
+    """``drop_all`` took the triggers with delivery_record; their functions (PostgreSQL) go too."""
+    if connection.dialect.name == "postgresql":
+        for ddl in STATE_COUNT_DROP["postgresql"]:
+            if ddl.startswith("DROP FUNCTION"):
+                connection.exec_driver_sql(ddl)
