@@ -2,7 +2,8 @@
 
 Windows are data intervals (``CronDataIntervalTimetable``) in Asia/Shanghai, and DAGs catch up: an
 incremental feed that skipped a window while the scheduler was down would lose that window's records, so
-every window runs, in order (``max_active_runs=1``). ``HISBRIDGE_GO_LIVE`` (YYYY-MM-DD) sets the first window
+every window runs, in order (``max_active_runs=1``; for backfills too: ``max_active_tis_per_dag=1`` in
+:func:`platform_default_args`). ``HISBRIDGE_GO_LIVE`` (YYYY-MM-DD) sets the first window
 at deployment; it is read from the environment, never from the database, so parsing stays cheap.
 """
 
@@ -84,7 +85,13 @@ def day_end() -> CronDataIntervalTimetable:
 
 def platform_default_args(pool: str) -> dict:
     """Transient faults retry with exponential back-off (1, 2, 4 … min, at most 30); refusals fail at once. A task
-    that fails for good raises an alert, its next success sends the recovery (hisbridge.ops.alerts)."""
+    that fails for good raises an alert, its next success sends the recovery (hisbridge.ops.alerts).
+
+    One instance of each task at a time across all runs of its DAG (``max_active_tis_per_dag=1``): a feed's
+    windows are delivered one after the other, oldest first, never side by side. The DAG's ``max_active_runs=1``
+    does not give that alone: Airflow counts a backfill's runs apart from the scheduled ones (a backfill has its
+    own ``max_active_runs``, 10 unless asked otherwise — from the UI, say), so a backfill window would run next to
+    the scheduled one; the task limit counts every run, whoever created it."""
     return {
         "owner": OWNER,
         "retries": 4,
@@ -92,6 +99,7 @@ def platform_default_args(pool: str) -> dict:
         "retry_exponential_backoff": 2.0,
         "max_retry_delay": timedelta(minutes=30),
         "pool": pool,
+        "max_active_tis_per_dag": 1,
         **alerting_callbacks(),
     }
 

@@ -196,6 +196,12 @@ class CeleryStack:
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
 
+    def api_connection(self) -> str:
+        """Connection ``airflow_api`` (as AIRFLOW_CONN_* JSON) to this stack's API server: what a task that calls
+        the REST API uses (the window-gap check submits its backfills through it), with the admin's password."""
+        return json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": self.api_port, "schema": "http",
+                           "login": "admin", "password": self.password})
+
     @property
     def worker_names(self) -> list[str]:
         return [f"celery-worker-{chr(ord('a') + i)}" for i in range(self.workers)]
@@ -298,6 +304,7 @@ class CeleryStack:
                 *AIRFLOW, "celery", "worker", "--celery-hostname", f"{name}@%h",
                 "--concurrency", str(self.concurrency), "--queues", "default", "--skip-serve-logs",
                 "--without-gossip", "--without-mingle"], env={
+                "AIRFLOW_CONN_AIRFLOW_API": self.api_connection(),
                 **self.worker_env,
                 "HISBRIDGE_WORKER_NAME": name,
                 "AIRFLOW__CORE__HOSTNAME_CALLABLE": "tests.celery.worker_name.worker_name",

@@ -74,7 +74,7 @@ def create_app(state: FakeAirflow) -> FastAPI:
         infos = list(serialized.iter_dagrun_infos_between(body.from_date, body.to_date))
         record = {"id": len(state.backfills) + 1, "dag_id": body.dag_id, "from_date": body.from_date.isoformat(),
                   "to_date": body.to_date.isoformat(), "reprocess_behavior": body.reprocess_behavior.value,
-                  "max_active_runs": body.max_active_runs, "completed_at": None}
+                  "max_active_runs": body.max_active_runs, "is_paused": False, "completed_at": None}
         state.backfills.append(record)
         for info in infos:
             start, end = info.data_interval.start, info.data_interval.end

@@ -16,8 +16,21 @@ The rules (each a line of :func:`fill_gaps`):
 - ``reprocess_behavior=completed``: every window of the stretch is missing from the ledger, so a run that exists
   for it (marked success by hand, failed, or from before this check) is run again; a run still queued or running is
   never duplicated (Airflow's rule). Records already acknowledged are skipped by the pipeline, never re-sent.
-- A DAG with a backfill still running gets nothing new ("补跑进行中"); a paused DAG gets nothing (its runs would
-  wait until it is unpaused) and is alerted; a continuous DAG cannot be backfilled — clear its failed run instead.
+- A DAG with a backfill still running gets nothing new ("补跑进行中"), whether the list of backfills says so or the
+  API server answers 409 to the request (another check submitted in between: Airflow refuses a second backfill
+  of a DAG); a paused DAG gets nothing (its runs would wait until it is unpaused) and is alerted, and so is a DAG
+  whose unfinished backfill was paused by hand (it fills nothing, and blocks a new one); a continuous DAG cannot
+  be backfilled — clear its failed run instead.
+- ``max_active_runs=1``, always (:data:`MAX_ACTIVE_RUNS`): every DAG filled here pushes a feed's windows to a
+  platform, and a feed's windows are delivered in order and never side by side — a correction (3507 then
+  re-upload) of a record must follow its upload, a 城市大脑 visit's registration must arrive before its later
+  events, a batch serial must not be taken by two runs at once. A backfill's ``max_active_runs`` is its own
+  (Airflow's default is 10) and does not count the DAG's scheduled runs; those are kept apart by the push DAGs'
+  ``max_active_tis_per_dag=1`` (:func:`hisbridge.scheduling.platform_default_args`), so a backfill window and a
+  scheduled window of the same feed never run at the same time either, whoever created them.
+
+Tested against Airflow's real API server, scheduler and Celery workers in
+``tests/celery/test_scale_out.py::test_missed_windows_are_found_and_filled_through_the_real_api_server``.
 """
 
 from __future__ import annotations
@@ -37,6 +50,8 @@ from hisbridge.ops.windows import SETTINGS_VARIABLE, FeedGaps, GapSettings, Wind
 log = logging.getLogger("hisbridge.ops.windows")
 
 SUBMITTED, RUNNING, PAUSED, NOT_FILLABLE, REFUSED = "submitted", "running", "paused", "not_fillable", "refused"
+#: windows of one backfill running at once: one (the module docstring says why)
+MAX_ACTIVE_RUNS = 1
 
 
 class ApiError(RuntimeError):
@@ -127,18 +142,19 @@ class BackfillRequest:
     def _aware(self, moment: datetime) -> str:
         return moment.replace(tzinfo=ZoneInfo(self.timezone)).isoformat()
 
-    def body(self, max_active_runs: int = 1) -> dict[str, Any]:
+    def body(self) -> dict[str, Any]:
         """``POST /api/v2/backfills``: logical dates from the first window's start to the last one's (a
-        data-interval timetable's logical date is its window's start; both ends are included)."""
+        data-interval timetable's logical date is its window's start; both ends are included), oldest first, one
+        at a time."""
         return {"dag_id": self.dag_id, "from_date": self._aware(self.windows[0].start),
                 "to_date": self._aware(self.windows[-1].start), "run_backwards": False,
-                "reprocess_behavior": "completed", "max_active_runs": max_active_runs}
+                "reprocess_behavior": "completed", "max_active_runs": MAX_ACTIVE_RUNS}
 
     def command(self) -> str:
         """The same backfill from the command line (what the alert tells ops to run by hand)."""
         b = self.body()
         return (f"airflow backfill create --dag-id {self.dag_id} --from-date {b['from_date']} "
-                f"--to-date {b['to_date']} --reprocess-behavior completed --max-active-runs 1")
+                f"--to-date {b['to_date']} --reprocess-behavior completed --max-active-runs {MAX_ACTIVE_RUNS}")
 
     def describe(self) -> str:
         first, last = self.windows[0], self.windows[-1]
@@ -196,9 +212,10 @@ class FillOutcome:
                  "windows": len(d.request.windows) if d.request else 0} for d in self.dags]
 
 
-def fill_gaps(api: AirflowApi, gaps: Sequence[FeedGaps], settings: GapSettings) -> FillOutcome:
+def fill_gaps(api: AirflowApi, gaps: Sequence[FeedGaps], settings: GapSettings | None = None) -> FillOutcome:
     """Submit the backfills of :func:`plan_fill` (rules in the module docstring); nothing raised for one DAG
-    stops the others."""
+    stops the others. ``settings`` are not read any more: the one thing they set here, how many windows a
+    backfill runs at once, is a rule now (:data:`MAX_ACTIVE_RUNS`), not a setting."""
     outcome = FillOutcome()
     for dag_id in sorted({g.schedule.dag_id for g in gaps if g.missing and not g.schedule.fillable}):
         outcome.dags.append(DagOutcome(dag_id, NOT_FILLABLE, (
@@ -211,25 +228,31 @@ def fill_gaps(api: AirflowApi, gaps: Sequence[FeedGaps], settings: GapSettings) 
                     f"否则恢复（Unpause）后下次检查自动回填，或手动执行 {request.command()}"), request=request))
                 continue
             active = api.active_backfill(request.dag_id)
+            if active is not None and active.get("is_paused"):  # paused by hand: nothing fills, nothing may be added
+                outcome.dags.append(DagOutcome(request.dag_id, PAUSED, (
+                    f"{request.dag_id} 的回填 #{active.get('id')} 已被暂停，漏跑窗口无人补跑：在界面中恢复该回填"
+                    f"（DAG → 回填），或取消它后由下次检查重新提交"), active.get("id"), request))
+                continue
             if active is not None:
                 outcome.dags.append(DagOutcome(request.dag_id, RUNNING, (
                     f"{request.dag_id} 的回填 #{active.get('id')} 仍在进行，本次不再提交"), active.get("id"), request))
                 continue
-            created = api.create_backfill(request.body(settings.max_active_runs))
+            created = api.create_backfill(request.body())
             outcome.dags.append(DagOutcome(request.dag_id, SUBMITTED, f"已提交{request.describe()}，回填 #{created.get('id')}",
                                            created.get("id"), request))
             log.info("已提交%s（回填 #%s）", request.describe(), created.get("id"))
         except ApiError as exc:
-            status = RUNNING if exc.status == 409 else REFUSED
-            text = (f"{request.dag_id} 的回填仍在进行（{exc.detail}）" if status == RUNNING else
-                    f"{request.dag_id} 回填提交失败（{exc}）：手动执行 {request.command()}")
-            outcome.dags.append(DagOutcome(request.dag_id, status, text, request=request))
+            if exc.status == 409:  # Airflow: "There is already a running backfill for dag …" — being filled
+                outcome.dags.append(DagOutcome(request.dag_id, RUNNING, (
+                    f"{request.dag_id} 已有回填在进行（刚由另一次检查或手动提交），本次不再提交"), request=request))
+                continue
+            outcome.dags.append(DagOutcome(request.dag_id, REFUSED, (
+                f"{request.dag_id} 回填提交失败（{exc}）：手动执行 {request.command()}"), request=request))
         except requests.RequestException as exc:
             outcome.dags.append(DagOutcome(request.dag_id, REFUSED, (
                 f"{request.dag_id} 回填提交失败，Airflow API 不可达（{type(exc).__name__}）：手动执行 {request.command()}"),
                 request=request))
     return outcome
-
 
 
 def unfilled(gaps: Sequence[FeedGaps], why: str) -> FillOutcome:
