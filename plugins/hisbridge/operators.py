@@ -65,7 +65,7 @@ class FeedOperator(BaseOperator):
         from hisbridge.pipeline.run import RunSettings, run_feed
         from hisbridge.pipeline.spec import load_feed_spec
         from hisbridge.platforms.registry import platform
-        from hisbridge.task_summary import feed_start_line, feed_summary_lines
+        from hisbridge.task_summary import emit, feed_start_line, feed_summary_lines
 
         pii_logging.install()
         spec = load_feed_spec(self.feed)
@@ -90,8 +90,7 @@ class FeedOperator(BaseOperator):
         except DeliveryMisconfigured as exc:
             raise AirflowFailException(str(exc)) from exc
         self.log.info("%s summary: %s", self.feed, summary.as_dict())
-        for level, line in feed_summary_lines(summary.as_dict(), spec.title):  # last: what ops read first
-            self.log.log(level, line)
+        emit(self.log, feed_summary_lines(summary.as_dict(), spec.title))  # last: what ops read first
         attempted = summary.acknowledged + summary.rejected
         if summary.rejected and not summary.acknowledged and attempted >= 5:
             raise AirflowFailException(
@@ -103,16 +102,21 @@ class FeedOperator(BaseOperator):
 
 class HsaSignOutOperator(BaseOperator):
     """9002 for every open 医保 sign-in of the day the data interval ends in (Asia/Shanghai) and of earlier days;
-    each is marked closed in the ledger. Returns the counts for XCom."""
+    each is marked closed in the ledger. Returns the counts for XCom; the task log ends with them in Chinese. A
+    sign-in that could not be signed out (platform unreachable) stays open and fails the task (retries apply)."""
 
     ui_color = "#eaf0f8"
 
     def execute(self, context) -> dict[str, int]:
+        from hisbridge import logging as pii_logging
         from hisbridge.ledger.sessions import SessionStore
+        from hisbridge.platforms.hsa.errors import HsaError
         from hisbridge.platforms.hsa.hooks import HsaHook
         from hisbridge.platforms.hsa.msgid import CounterMsgIds
         from hisbridge.platforms.hsa.signin import shanghai_day, sign_out_day
+        from hisbridge.task_summary import emit, sign_out_failed_lines, sign_out_lines
 
+        pii_logging.install()
         ledger = LedgerHook().ledger
         msgids = CounterMsgIds(ledger.next_value, ledger.drop_counters)
 
@@ -120,7 +124,13 @@ class HsaSignOutOperator(BaseOperator):
             return HsaHook(msgids=msgids).client
 
         day = shanghai_day(context["data_interval_end"])
-        return sign_out_day(SessionStore(ledger.engine), client, day, include_day=True).counts()
+        try:
+            counts = sign_out_day(SessionStore(ledger.engine), client, day, include_day=True).counts()
+        except HsaError as exc:
+            emit(self.log, sign_out_failed_lines(day, exc))
+            raise
+        emit(self.log, sign_out_lines(day, counts))
+        return counts
 
 
 class HsaJobOperator(BaseOperator):
@@ -154,6 +164,9 @@ class HsaJobOperator(BaseOperator):
         from hisbridge.platforms.hsa.hooks import HsaHook
         from hisbridge.platforms.hsa.jobs import JobContext, JobRefused, run_job
         from hisbridge.platforms.hsa.msgid import CounterMsgIds
+        from hisbridge.platforms.hsa.reconciliation import ReconciliationIncomplete
+        from hisbridge.platforms.hsa.settlement_list import SettlementListHalted
+        from hisbridge.task_summary import emit, hsa_job_failed_lines, hsa_job_lines
 
         pii_logging.install()
         start, end = context["data_interval_start"], context["data_interval_end"]
@@ -167,12 +180,21 @@ class HsaJobOperator(BaseOperator):
             msgids = CounterMsgIds(ledger.next_value, ledger.drop_counters)
             return HsaHook(self.hsa_conn_id, msgids=msgids, sessions=SessionStore(ledger.engine)).client
 
-        ctx = JobContext(his=engine_for(self.his_conn_id), ledger=ledger, window=(local_naive(start), local_naive(end)),
+        window = (local_naive(start), local_naive(end))
+        ctx = JobContext(his=engine_for(self.his_conn_id), ledger=ledger, window=window,
                          actor=f"airflow:{ti.dag_id}.{ti.task_id}#{ti.try_number}", client_factory=client,
                          params={**self.options, **overrides})
         try:
             summary = run_job(self.job, ctx)
         except JobRefused as exc:
+            emit(self.log, hsa_job_failed_lines(self.job, f"{exc}（须先修改配置或数据，任务不重试）"))
             raise AirflowFailException(str(exc)) from exc
+        except (ReconciliationIncomplete, SettlementListHalted) as exc:  # their words are Chinese, for ops
+            emit(self.log, hsa_job_failed_lines(self.job, f"{exc}（报表已写出已完成的部分）"))
+            raise
+        except Exception as exc:  # only the type: a database error's text can carry a statement's parameters
+            emit(self.log, hsa_job_failed_lines(self.job, f"{type(exc).__name__}，任务将按 retries 重试"))
+            raise
         self.log.info("%s summary: %s", self.job, summary)
+        emit(self.log, hsa_job_lines(self.job, summary, window))  # last: what ops read first
         return summary

@@ -17,10 +17,12 @@ ARCHIVE_VARIABLE = "hisbridge_message_archive_days"
 class LedgerBackupOperator(BaseOperator):
     """Back up the ledger (connection ``ledger_conn_id``) into the folder of the Variable ``hisbridge_ledger_backup``
     (JSON: ``dir``, ``keep_daily``, ``keep_monthly``; ``dir`` defaults to ``$HISBRIDGE_BACKUP_DIR``), then apply
-    retention. The file, its size, sha256 and the record/message counts go to the task log and to XCom.
+    retention. The backup is verified as a restore would read it (sha256, ``pg_restore --list``) before older ones
+    are pruned. The file, its size, sha256 and the record/message counts go to the task log and to XCom.
 
     A missing or invalid Variable, or no ``pg_dump`` able to dump the server, fails without retry (someone has to
-    fix it); a failed ``pg_dump`` or a full disk propagates (retries apply).
+    fix it); a failed ``pg_dump``, a full disk or a backup that fails its verification propagates (retries apply:
+    the retry takes a new backup; nothing is pruned after a failed one).
 
     :param ledger_conn_id: the ledger database's connection
     """
@@ -35,6 +37,7 @@ class LedgerBackupOperator(BaseOperator):
         from hisbridge import logging as pii_logging
         from hisbridge.hooks import engine_for
         from hisbridge.ops import backup as b
+        from hisbridge.task_summary import backup_failed_lines, backup_lines, emit
 
         pii_logging.install()
         try:
@@ -49,14 +52,17 @@ class LedgerBackupOperator(BaseOperator):
         finally:
             engine.dispose()
         m = made.manifest or {}
-        self.log.info("备份文件 %s：%.1f MiB，sha256 %s（校验文件 %s）", made.path, m["size"] / 2**20, m["sha256"],
-                      made.checksum_path.name)
+        try:  # before pruning: a backup that would not restore must not push a good one out of retention
+            b.verify(made.path)
+        except b.BackupError as exc:
+            emit(self.log, backup_failed_lines(made.path, exc))
+            raise
         gone = b.prune(settings.dir, settings.keep_daily, settings.keep_monthly)
-        self.log.info("保留策略（每日 %d 份、每月 %d 份）：删除 %d 份旧备份", settings.keep_daily, settings.keep_monthly,
-                      len(gone))
-        return {"file": str(made.path), "size": m["size"], "sha256": m["sha256"], "revision": m.get("revision"),
-                "records": m["counts"].get("delivery_record", 0), "messages": m["counts"].get("delivery_message", 0),
-                "deleted": [p.name for p in gone]}
+        summary = {"file": str(made.path), "size": m["size"], "sha256": m["sha256"], "revision": m.get("revision"),
+                   "records": m["counts"].get("delivery_record", 0),
+                   "messages": m["counts"].get("delivery_message", 0), "deleted": [p.name for p in gone]}
+        emit(self.log, backup_lines(summary, settings.keep_daily, settings.keep_monthly))
+        return summary
 
 
 class MessageArchiveOperator(BaseOperator):
@@ -77,6 +83,7 @@ class MessageArchiveOperator(BaseOperator):
         from hisbridge import logging as pii_logging
         from hisbridge.hooks import LedgerHook
         from hisbridge.ops.archive import DEFAULT_AFTER_DAYS, archive_bodies, cutoff
+        from hisbridge.task_summary import archive_lines, emit
 
         pii_logging.install()
         raw = Variable.get(ARCHIVE_VARIABLE, default=None)
@@ -88,7 +95,6 @@ class MessageArchiveOperator(BaseOperator):
                                        f"(at least 1), not {raw!r}") from exc
         hook = LedgerHook(self.ledger_conn_id)
         done = archive_bodies(hook.ledger.engine, before, actor=context["run_id"])
-        for name, d in done.items():
-            self.log.info("%s：归档 %d 条报文正文（%s 之前），%.1f MiB → %.1f MiB", name, d.rows,
-                          f"{before:%Y-%m-%d %H:%M} UTC", d.bytes_before / 2**20, d.bytes_after / 2**20)
-        return {"before": before.isoformat(), "after_days": days, **{name: d.rows for name, d in done.items()}}
+        summary = {"before": before.isoformat(), "after_days": days, **{name: d.rows for name, d in done.items()}}
+        emit(self.log, archive_lines(summary, {name: (d.bytes_before, d.bytes_after) for name, d in done.items()}))
+        return summary

@@ -30,6 +30,7 @@ class MonthlyOpsReportOperator(BaseOperator):
         from hisbridge import logging as pii_logging
         from hisbridge.hooks import LedgerHook
         from hisbridge.ops.monthly_report import headline, month_bounds, month_of, write_monthly_report
+        from hisbridge.task_summary import emit, monthly_report_lines
 
         pii_logging.install()
         start = context["data_interval_start"]
@@ -42,6 +43,6 @@ class MonthlyOpsReportOperator(BaseOperator):
             raise AirflowFailException(str(exc)) from exc
         files, report = write_monthly_report(LedgerHook(self.ledger_conn_id).ledger.engine, month)
         self.log.info("运维·月度运行报告 %s: %s, %s", month, files.xlsx, files.html)
-        summary = headline(report)
-        self.log.info("summary: %s", summary)
-        return {"month": month, "xlsx": str(files.xlsx), "html": str(files.html), **summary}
+        summary = {"month": month, "xlsx": str(files.xlsx), "html": str(files.html), **headline(report)}
+        emit(self.log, monthly_report_lines(summary))  # last: what ops read first
+        return summary

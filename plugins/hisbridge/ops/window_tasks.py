@@ -3,8 +3,8 @@
 The check is a function of its run's data interval (it looks at the windows that had ended, plus the grace
 period, when the interval ended), so a re-run of an old check finds what that check would have found, minus what
 was filled since. Settings: Variable ``hisbridge_window_gaps`` (JSON of :class:`~hisbridge.ops.windows.GapSettings`:
-``lookback_days``, ``grace_minutes``, ``since``, ``exclude``, ``fill``, ``max_active_runs``) and the DAG param
-``fill``.
+``lookback_days``, ``grace_minutes``, ``since``, ``exclude``, ``fill``) and the DAG param ``fill``. A backfill runs
+its windows one at a time (not a setting: :mod:`hisbridge.ops.window_fill` says why).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class WindowGapsOperator(BaseOperator):
     def execute(self, context) -> dict[str, Any]:
         from hisbridge.ops.window_fill import AirflowApi, FillOutcome, fill_gaps, unfilled
         from hisbridge.ops.windows import SETTINGS_VARIABLE, GapSettings, find_gaps, load_schedules, warn
+        from hisbridge.task_summary import emit, window_gaps_lines
 
         settings = GapSettings.model_validate(Variable.get(SETTINGS_VARIABLE, default=None,
                                                            deserialize_json=True) or {})
@@ -63,14 +64,13 @@ class WindowGapsOperator(BaseOperator):
         warn(gaps, outcome.detail())
         summary = {"feeds_checked": len(gaps), "missing_windows": sum(missing.values()), "by_feed": missing,
                    "fill": outcome.as_dict()}
-        self.log.info("漏跑窗口检查：%d 个接口，漏跑 %d 个窗口%s", len(gaps), summary["missing_windows"],
-                      "" if missing else "（全部按时完成）")
         try:  # alerting never breaks the check: the warnings above are in the task log either way
             notify(gaps, outcome, fill, self.ledger_conn_id)
         except Exception:  # noqa: BLE001
             self.log.exception("漏跑窗口告警未能发出")
         open_dags = [d.dag_id for d in outcome.left_open()] if fill else sorted({g.schedule.dag_id for g in gaps
                                                                                   if g.missing})
+        emit(self.log, window_gaps_lines(summary, now, open_dags))  # last (before a failure): what ops read first
         if open_dags:
             raise AirflowFailException(f"漏跑窗口无人补跑：{', '.join(open_dags)}；见上方告警中的处理办法 "
                                        f"（python -m hisbridge.ops.windows gaps 列出明细）")

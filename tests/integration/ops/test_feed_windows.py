@@ -5,6 +5,8 @@ pipeline, as the scheduler would), and the next check finds nothing and submits 
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import subprocess
 import sys
@@ -28,6 +30,7 @@ from hisbridge.pipeline.spec import load_feed_spec
 from simulators.hsa.faults import FaultRule
 from tests.integration.pipeline.conftest import DAY, make_sender
 from tests.support.fake_airflow_api import PASSWORD, USER, FakeAirflow, FakeAirflowServer
+from tests.support.task_log import operator_lines, task_log  # noqa: F401 - the fixture
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FEED = "hsa_trace_sale"
@@ -189,3 +192,45 @@ def test_the_command_lists_gaps_and_done_windows(his, ledger, sim, pg_url, capsy
     assert "--from-date 2026-11-24T00:00:00+08:00 --to-date 2026-11-24T10:05:00+08:00" in capsys.readouterr().out
     assert main([*base, "done", "--feed", FEED]) == 0
     assert "2026-11-24 10:10 → 2026-11-24 10:15" in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("task_log")
+def test_the_gap_task_ends_its_log_with_what_was_missed_and_done(his, ledger, sim, sale_dag, monkeypatch,
+                                                                 caplog) -> None:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from hisbridge.ops.window_tasks import WindowGapsOperator
+
+    sender = make_sender(sim, ledger)
+    run_window(his, ledger, sender, at("10:10"), at("10:15"), run_id="backfill__10:10")
+    u = ledger.engine.url
+    monkeypatch.setenv("AIRFLOW_CONN_HISBRIDGE_DB", json.dumps({
+        "conn_type": "postgres", "host": u.host, "port": u.port, "login": u.username, "schema": u.database}))
+    monkeypatch.setenv("AIRFLOW_VAR_HISBRIDGE_WINDOW_GAPS", json.dumps({"grace_minutes": 5, "lookback_days": 1 / 24}))
+    context = {"data_interval_end": at("10:20").replace(tzinfo=SHANGHAI), "params": {}}
+
+    def check() -> list[tuple[int, str]]:
+        caplog.clear()
+        WindowGapsOperator(task_id="check_windows", dag_folder=str(PROJECT_DIR / "dags" / f"{FEED}.py")).execute(context)
+        return operator_lines(caplog, WindowGapsOperator)
+
+    fake = FakeAirflow(dags={FEED: sale_dag}, run_window=lambda _dag, start, end: run_window(
+        his, ledger, sender, local_naive(start), local_naive(end), run_id=f"backfill__{start:%H%M}"))
+    with FakeAirflowServer(fake) as server:
+        host, port = server.url.rsplit(":", 1)
+        monkeypatch.setenv("AIRFLOW_CONN_AIRFLOW_API", json.dumps({
+            "conn_type": "http", "host": host, "port": int(port), "login": USER, "password": PASSWORD}))
+        *_, head, warning = check()
+        assert head == (logging.INFO, "汇总：漏跑窗口检查 截至 2026-11-24 10:20（北京时间）：检查 1 个接口，漏跑 10 个窗口（hsa_trace_sale 10）")
+        assert warning[0] == logging.WARNING and warning[1].startswith("已发现漏跑窗口，正在回填：已提交")
+        assert "回填 #" in warning[1] and warning[1].endswith("回填完成后下次检查应为 0")
+
+        assert check()[-1] == (logging.INFO, "汇总：漏跑窗口检查 截至 2026-11-24 10:20（北京时间）：检查 1 个接口，漏跑 0 个窗口（全部按时完成）")
+
+        fake.paused.add(FEED)  # a paused DAG gets no backfill: the task fails, and says so last
+        context["data_interval_end"] = at("10:30").replace(tzinfo=SHANGHAI)
+        with pytest.raises(AirflowFailException, match="漏跑窗口无人补跑"):
+            check()
+        *_, head, warning = operator_lines(caplog, WindowGapsOperator)
+        assert head[1].endswith("漏跑 2 个窗口（hsa_trace_sale 2）")  # 10:15 and 10:20, past the grace
+        assert warning[0] == logging.WARNING and warning[1].startswith(f"漏跑窗口无人补跑：{FEED}；{FEED} 已暂停，未提交回填")

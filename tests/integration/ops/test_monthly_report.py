@@ -6,6 +6,7 @@ then the workbook read back with openpyxl and the page searched for the same fig
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from hisbridge.db import make_engine
 from hisbridge.ledger import schema as s
 from hisbridge.ledger.store import JournalEntry, Ledger, LedgerItem, MessageResult, RunContext, dumps
 from hisbridge.ops.monthly_report import KIND, monthly_report, write_monthly_report
+from tests.support.task_log import operator_lines, task_log  # noqa: F401 - the fixture
 
 SH = ZoneInfo("Asia/Shanghai")
 SALE, PATIENT_INFO, LEGACY = "hsa_trace_sale", "cdc_emr_patient_info", "legacy_upload"
@@ -344,7 +346,8 @@ def test_the_report_goes_to_the_reports_dir_by_default(planted, tmp_path, monkey
     assert files.html == Path(tmp_path) / KIND / "2026-11.html"
 
 
-def test_the_operator_reports_the_month_its_data_interval_starts_in(planted, tmp_path, monkeypatch) -> None:
+@pytest.mark.usefixtures("task_log")
+def test_the_operator_reports_the_month_its_data_interval_starts_in(planted, tmp_path, monkeypatch, caplog) -> None:
     import json
 
     from sqlalchemy.engine import make_url
@@ -357,8 +360,21 @@ def test_the_operator_reports_the_month_its_data_interval_starts_in(planted, tmp
              "schema": url.database})
     monkeypatch.setenv("AIRFLOW_CONN_HISBRIDGE_DB", json.dumps(conn))
     monkeypatch.setenv("HISBRIDGE_REPORTS_DIR", str(tmp_path))
+    monkeypatch.setenv("AIRFLOW__API__BASE_URL", "http://ops:8080")
     # the run of 1 December 00:00 Asia/Shanghai: its data interval starts on 31 October 16:00 UTC
     summary = MonthlyOpsReportOperator(task_id="report").execute(
         {"data_interval_start": datetime(2026, 10, 31, 16, tzinfo=UTC)})
     assert summary["month"] == "2026-11" and summary["本月恢复的记录（条）"] == 5
     assert Path(summary["html"]) == tmp_path / KIND / "2026-11.html" and Path(summary["xlsx"]).is_file()
+
+    # the log ends with the month's figures in Chinese; what was still undelivered at the month's end is a warning
+    *_, head, warning = operator_lines(caplog, MonthlyOpsReportOperator)
+    assert head[0] == logging.INFO and head[1].startswith(
+        f"汇总：运维·月度运行报告 2026-11：本月经手记录 {summary['本月经手记录（条）']}、月末已确认 {summary['月末已确认（条）']}、"
+        f"月末平台拒收 {summary['月末平台拒收（条）']}、")
+    assert "本月恢复的记录 5" in head[1] and head[1].endswith(f"/hisbridge/reports/{KIND}/2026-11.html")
+    assert "可用率·" in head[1]
+    assert summary["月末平台拒收（条）"] + summary["月末已隔离（条）"] + summary["月末结果未知（条）"] > 0
+    assert warning == (logging.WARNING, (
+        f"月末仍有记录未送达：平台拒收 {summary['月末平台拒收（条）']}、隔离 {summary['月末已隔离（条）']}、"
+        f"结果未知 {summary['月末结果未知（条）']}（条），在台账 http://ops:8080/hisbridge/ledger/ 逐个接口处理"))

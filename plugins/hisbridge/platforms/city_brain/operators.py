@@ -21,7 +21,8 @@ class CityBrainPushOperator(BaseOperator):
     re-sends what is unknown — the city brain dedupes by eventId). A refusal of our credentials fails the task
     without retry. Events refused by the city brain, or waiting for their visit's REGISTERED, never fail the
     task: they wait in the ledger with their reasons (``python -m hisbridge ledger failures --feed <feed>``).
-    Returns the counts per feed for XCom (never rows).
+    Returns the counts per feed for XCom (never rows); the task log ends with them in Chinese, and a WARNING per
+    feed with events refused, waiting in quarantine or of unknown outcome.
 
     :param feeds: the push feeds, in journey order (templated); default all seven.
     :param his_conn_id: connection of the HIS database.
@@ -46,6 +47,7 @@ class CityBrainPushOperator(BaseOperator):
         from hisbridge.pipeline.run import RunSettings
         from hisbridge.platforms.city_brain.pushes import PUSH_FEEDS, push_window
         from hisbridge.platforms.registry import platform
+        from hisbridge.task_summary import city_brain_push_lines, emit
 
         pii_logging.install()
         start, end = context["data_interval_start"], context["data_interval_end"]
@@ -70,4 +72,5 @@ class CityBrainPushOperator(BaseOperator):
         for feed, counts in summary.feeds.items():
             self.log.info("%s（%s）：%s", feed, PUSH_FEEDS.get(feed, feed),
                           {k: v for k, v in counts.items() if v and k != "seconds"})
+        emit(self.log, city_brain_push_lines(summary.as_dict(), PUSH_FEEDS))  # last: what ops read first
         return summary.as_dict()

@@ -42,6 +42,7 @@ class JiulonghuExportOperator(BaseOperator):
         from hisbridge import logging as pii_logging
         from hisbridge.hooks import engine_for
         from hisbridge.platforms.jiulonghu.exports import ExportError, export_day, parse_settings
+        from hisbridge.task_summary import emit, export_lines
 
         pii_logging.install()
         start, end = context["data_interval_start"], context["data_interval_end"]
@@ -59,6 +60,7 @@ class JiulonghuExportOperator(BaseOperator):
         except ExportError as exc:
             raise AirflowFailException(str(exc)) from exc
         # export_day has logged each file's size and sha256
-        self.log.info("%s %s：%d 行，目录 %s", manifest.title, day, manifest.rows, manifest.folder)
+        emit(self.log, export_lines(manifest.title, day, manifest.rows, manifest.folder,
+                                    [f.name for f in manifest.files]))
         return {"export": manifest.export, "day": day.isoformat(), "rows": manifest.rows,
                 "folder": str(manifest.folder), "files": {f.name: f.sha256 for f in manifest.files}}

@@ -52,6 +52,7 @@ class DictionarySyncOperator(BaseOperator):
         from hisbridge.hooks import LedgerHook, engine_for
         from hisbridge.platforms.jiulonghu.catalogue import BY_NAME
         from hisbridge.platforms.jiulonghu.sync import sync_dictionary
+        from hisbridge.task_summary import dictionary_sync_lines, emit
 
         pii_logging.install()
         d = BY_NAME[self.dictionary]
@@ -62,7 +63,6 @@ class DictionarySyncOperator(BaseOperator):
                                  actor=f"airflow:{ti.dag_id}.{ti.task_id}#{ti.try_number}")
         for line in report.lines():
             self.log.info("%s", line)
-        if report.conflicts:
-            self.log.warning("%s：%d 行冲突未覆盖（院区侧修改），请在台账 dict_sync_conflict 中处理", d.title,
-                             len(report.conflicts))
-        return report.as_dict()
+        counts = report.as_dict()
+        emit(self.log, dictionary_sync_lines(d.title, d.name, report.dry_run, counts))  # last: what ops read first
+        return counts

@@ -37,6 +37,7 @@ class UnmappedItemsOperator(BaseOperator):
         from hisbridge.hooks import LedgerHook, engine_for
         from hisbridge.operators import local_naive
         from hisbridge.platforms.mutual.unmapped_items import unmapped_items_report
+        from hisbridge.task_summary import emit, mutual_unmapped_lines
 
         end = context["data_interval_end"]
         if end is None:
@@ -46,5 +47,5 @@ class UnmappedItemsOperator(BaseOperator):
                                             local_naive(end))
         except ValueError as exc:  # a code table missing: retrying reads the same YAML
             raise AirflowFailException(str(exc)) from exc
-        self.log.info("互认项目未对照清单：%s", summary)
+        emit(self.log, mutual_unmapped_lines(summary))
         return summary

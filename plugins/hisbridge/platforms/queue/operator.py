@@ -45,9 +45,12 @@ class QueueViewsCheckOperator(BaseOperator):
 
     def execute(self, context: Any) -> dict[str, object]:
         from hisbridge.platforms.queue.cli import run_check
+        from hisbridge.task_summary import emit, queue_check_lines
 
         report = run_check(self.his_conn_id, site=self.site or None, reader_conn_id=self.reader_conn_id)
         if not report.passed:
+            emit(self.log, queue_check_lines(report))
             raise AirflowFailException(report.render())
         self.log.info("%s", report.render())
+        emit(self.log, queue_check_lines(report))  # last: what ops read first
         return report.summary()

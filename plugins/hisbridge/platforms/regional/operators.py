@@ -65,6 +65,7 @@ class RegionalHealthOperator(BaseOperator):
             ReceiptNotSupported,
             check_days,
         )
+        from hisbridge.task_summary import emit, regional_health_lines
 
         pii_logging.install()
         start = context["data_interval_start"]
@@ -76,7 +77,8 @@ class RegionalHealthOperator(BaseOperator):
                                 else Variable.get(LOOKBACK_VARIABLE, default="3")))
         ti = context["ti"]
         try:
-            check = HealthCheck(datasets().get(self.dataset), engine_for(self.his_conn_id),
+            declared = datasets().get(self.dataset)
+            check = HealthCheck(declared, engine_for(self.his_conn_id),
                                 LedgerHook(self.ledger_conn_id).ledger, self.frontdb.engine,
                                 schema=self.frontdb.settings.table_schema)
         except (ReceiptNotSupported, ValueError) as exc:
@@ -92,6 +94,6 @@ class RegionalHealthOperator(BaseOperator):
         summary = {"dataset": self.dataset, "days": [r.as_dict() for r in results], "alerts": alerts,
                    "gap_days": [r.day for r in results if r.first.missing],
                    "open_gap_days": [r.day for r in results if r.final.missing]}
-        if alerts:
-            self.log.warning("上传缺口 %d 天：%s", len(alerts), "；".join(alerts))
+        # each gap was warned about above (with its counts and reasons) and alerted; the summary closes the log
+        emit(self.log, regional_health_lines(self.dataset, declared.title, summary))
         return summary

@@ -7,6 +7,7 @@ nonce and kept once, and nothing names a patient."""
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from hisbridge.pipeline.spec import load_feed_spec
 from hisbridge.platforms.city_brain.pushes import PUSH_FEEDS, PushSummary, push_window
 from simulators.city_brain.faults import FaultRule
 from simulators.city_brain.server import CityBrainSimulatorServer
+from tests.support.task_log import operator_lines, task_log  # noqa: F401 - the fixture
 
 from .push_support import (
     DAYS,
@@ -266,7 +268,8 @@ def test_a_wrong_secret_stops_the_run_without_retry(his) -> None:
 # -- the DAG's operator ---------------------------------------------------------------------------------------------
 
 
-def test_the_push_operator_runs_the_window_through_airflow_connections(his, monkeypatch, pg_url) -> None:
+@pytest.mark.usefixtures("task_log")
+def test_the_push_operator_runs_the_window_through_airflow_connections(his, monkeypatch, pg_url, caplog) -> None:
     from hisbridge.platforms.city_brain.operators import CityBrainPushOperator
 
     shanghai = ZoneInfo("Asia/Shanghai")
@@ -287,3 +290,18 @@ def test_the_push_operator_runs_the_window_through_airflow_connections(his, monk
         sent = sum(c.get("acknowledged", 0) for c in result["feeds"].values())
         assert sent > 0 and len(sim.state.event_list()) == sent
         assert all(not isinstance(v, list) for c in result["feeds"].values() for v in c.values())
+
+    # the task log ends with the window's totals in Chinese, then a warning per feed with events not delivered
+    lines = operator_lines(caplog, CityBrainPushOperator)
+    feeds = result["feeds"]
+    selected = sum(c.get("selected", 0) for c in feeds.values())
+    troubled = [f for f, c in feeds.items() if c.get("quarantined") or c.get("rejected")]
+    [head] = [i for i, (_, text) in enumerate(lines) if text.startswith("汇总：")]
+    assert lines[head] == (logging.INFO, lines[head][1])
+    assert lines[head][1].startswith(f"汇总：城市大脑推送 窗口 2026-11-24 08:00–10:00（北京时间）：7 类事件，抽取 {selected} 条 — "
+                                     f"已确认 {sent}、")
+    warned = [text for level, text in lines[head + 1:] if level == logging.WARNING and text.startswith("任务成功，但")]
+    assert [w.split("（", 1)[0] for w in warned] == [f"任务成功，但{PUSH_FEEDS[f]}" for f in troubled]
+    for feed, text in zip(troubled, warned, strict=True):
+        c = feeds[feed]
+        assert f"{c.get('quarantined', 0)} 条隔离、{c.get('rejected', 0)} 条被拒" in text and f"feed={feed}" in text

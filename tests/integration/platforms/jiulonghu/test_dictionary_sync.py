@@ -4,10 +4,13 @@ a deactivation (inactive and gone at the source), a conflict, and a re-run that 
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import Engine, delete, event, func, select, text, update
@@ -24,6 +27,7 @@ from hisbridge.platforms.jiulonghu.codes import load_codes
 from hisbridge.platforms.jiulonghu.plan import Action, plan
 from hisbridge.platforms.jiulonghu.sync import sync_all, wanted_rows
 from tests.conftest import _create_database, _drop_database
+from tests.support.task_log import operator_lines, task_log  # noqa: F401 - the fixture
 
 AT = datetime(2026, 11, 24, 8, 0)
 DEPTS = ("1010", "1020", "1030", "1040", "1050")  # all mapped in jiulonghu_codes.yaml
@@ -336,3 +340,45 @@ def test_demo_step_shows_a_change_a_deactivation_and_a_conflict(rig: Rig, tmp_pa
     text_out = "\n".join(lines)
     assert f"冲突 医生 {result['planted']['doctor']}：院区改动了 职称" in text_out
     assert (tmp_path / "jiulonghu_his.db").exists()
+
+
+@pytest.mark.usefixtures("task_log")
+def test_the_operator_ends_its_log_with_the_counts_and_warns_of_quarantine_and_conflicts(rig: Rig, monkeypatch,
+                                                                                          caplog) -> None:
+    from hisbridge.platforms.jiulonghu.operators import DictionarySyncOperator
+
+    for conn_id, engine in (("HIS_DB", rig.his), ("HISBRIDGE_DB", rig.ledger), ("JIULONGHU_HIS", rig.campus)):
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id}", json.dumps({
+            "conn_type": "postgres", "host": engine.url.host, "port": engine.url.port, "login": engine.url.username,
+            "schema": engine.url.database}))
+    context = {"run_id": "manual__sync", "ti": SimpleNamespace(dag_id="jiulonghu_dictionary_sync", task_id="t",
+                                                               try_number=1)}
+    with rig.his.begin() as conn:  # a staff member of a department without a campus code: quarantined
+        conn.execute(s.dept.insert().values(dept_code="5090", dept_name="未对照科室", dept_type="medtech",
+                                            campus="main", is_active=1, updated_at=AT))
+        conn.execute(update(s.staff).where(s.staff.c.staff_code == "10001").values(dept_code="5090"))
+    title = BY_NAME["staff"].title
+    counts = DictionarySyncOperator(task_id="sync_staff", dictionary="staff").execute(context)
+    lines = operator_lines(caplog, DictionarySyncOperator)
+    assert lines[-2] == (logging.INFO, (
+        f"汇总：九龙湖字典同步 {title}（staff）：选取 20、新增 19、更新 0、停用 0、未变 0、冲突 0、隔离 1；"
+        f"写入院区 {counts['campus_rows_written']} 行"))
+    assert lines[-1] == (logging.WARNING, f"任务成功，但{title}有 1 行隔离未同步（原因见上，多为院区代码未对照）："
+                                          "补充 include/mappings/jiulonghu_codes.yaml 的对照或修正 HIS 数据后，下次同步写入")
+    assert any("所属科室「5090」" in line for _, line in lines[:-2])  # the reason, above the summary
+
+    DictionarySyncOperator(task_id="sync_drug", dictionary="drug").execute(context)
+    with rig.campus.begin() as conn:  # edited on the campus since our write: a conflict, not overwritten
+        conn.execute(update(cs.yp_dict).where(cs.yp_dict.c.ypdm == "YP000001")
+                     .values(ypmc="院区名称", bbh=cs.yp_dict.c.bbh + 1))
+    _set(rig, BY_NAME["drug"], "YP000001", drug_name="药品1（新）")
+    caplog.clear()
+    counts = DictionarySyncOperator(task_id="sync_drug", dictionary="drug").execute(context)
+    assert counts["conflicts"] == 1
+    title = BY_NAME["drug"].title
+    lines = operator_lines(caplog, DictionarySyncOperator)
+    assert lines[-2][1].startswith(f"汇总：九龙湖字典同步 {title}（drug）：选取 5、新增 0、更新 0、停用 0、未变 4、冲突 1、隔离 0")
+    assert lines[-1] == (logging.WARNING, (
+        f"任务成功，但{title}有 1 行冲突未覆盖（院区侧自上次同步后修改过）：用 python -m hisbridge jiulonghu conflicts "
+        "查看两边的版本，商定后处理（台账 dict_sync_conflict）"))
+    assert not [line for _, line in lines if "职工" in line or "13800001111" in line]  # never a person

@@ -16,6 +16,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from hisbridge.db import make_engine
 from hisbridge.platforms.jiulonghu.export_operator import JiulonghuExportOperator
 from tests.integration.platforms.jiulonghu.test_exports import plant
+from tests.support.task_log import operator_lines, task_log  # noqa: F401 - the fixture
 
 UTC = ZoneInfo("UTC")
 #: the data interval of the run for 2026-11-24 (00:00–24:00 Asia/Shanghai), as Airflow hands it over: in UTC
@@ -99,3 +100,12 @@ def test_the_task_log_has_counts_paths_and_checksums_but_no_patient(env, caplog)
     assert "门诊挂号信息" in text and "4 行" in text and str(env.out) in text
     assert all(sha in text for sha in summary["files"].values())
     assert not [name for name in NAMES if name in text]
+
+
+@pytest.mark.usefixtures("task_log")
+def test_the_task_log_ends_with_a_chinese_summary_of_the_days_export(env, caplog) -> None:
+    summary = JiulonghuExportOperator(task_id="outpatient_registrations", export="outpatient_registrations").execute(
+        _context(*DAY_24))
+    files = "、".join(summary["files"])
+    assert operator_lines(caplog, JiulonghuExportOperator)[-1] == (logging.INFO, (
+        f"汇总：九龙湖导出 门诊挂号信息 2026-11-24：4 行，{len(summary['files'])} 个文件（{files}），目录 {summary['folder']}"))

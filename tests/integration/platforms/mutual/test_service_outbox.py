@@ -5,6 +5,8 @@ safely, because the platform keeps one record per GUID."""
 
 from __future__ import annotations
 
+import json
+import logging
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -14,6 +16,7 @@ from hisbridge.ledger.store import JournalEntry
 from hisbridge.platforms.mutual.client import MutualClient
 from hisbridge.platforms.mutual.service.outbox import resend_pending_records
 from hisbridge.platforms.mutual.settings import MutualSettings
+from tests.support.task_log import operator_lines, task_log  # noqa: F401 - the fixture
 
 from .service_support import (  # noqa: F401 - fixtures
     VISIT,
@@ -97,3 +100,45 @@ async def test_a_platform_still_down_leaves_the_records_in_the_outbox(rig) -> No
     [entry] = _uploads(rig)
     assert entry["outcome"] == "not_sent"
     assert resend_pending_records(rig.ledger, rig.service.client, clock=_later) == {"acknowledged": 1}
+
+
+def _dead_upload(rig, entry: dict) -> int:
+    """The visit's reminder records again under new GUIDs, journalled an hour ago by a process that died unsent."""
+    rows = orjson.loads(entry["request"])
+    for row in rows:
+        row["remindId"] = row["remindId"][:-4] + "dead"
+    return rig.ledger.journal(JournalEntry(platform="mutual", operation="uploadReminderRecords", direction="out",
+                                           outcome="pending", started_at=datetime.now(UTC) - timedelta(hours=1),
+                                           request=orjson.dumps(rows).decode(), business_ref=VISIT))
+
+
+@pytest.mark.usefixtures("task_log")
+async def test_the_resend_task_ends_its_log_with_the_counts_and_warns_of_refusals(rig, monkeypatch, caplog) -> None:
+    from hisbridge.platforms.mutual.service.operator import RecordResendOperator
+
+    u = rig.ledger.engine.url
+    monkeypatch.setenv("AIRFLOW_CONN_HISBRIDGE_DB", json.dumps({
+        "conn_type": "postgres", "host": u.host, "port": u.port, "login": u.username, "schema": u.database}))
+    monkeypatch.setenv("AIRFLOW_CONN_MUTUAL_RECOGNITION", json.dumps({
+        "conn_type": "http", "host": "127.0.0.1", "port": rig.sim.port, "schema": "http",
+        "extra": {"org_code": "360102001"}}))
+    await rig.visit()
+    [entry] = _uploads(rig)
+    op = RecordResendOperator(task_id="resend")
+
+    assert op.execute({}) == {}
+    assert operator_lines(caplog, op)[-1] == (logging.INFO, "汇总：互认行为记录补传：没有待补传的记录")
+
+    _dead_upload(rig, entry)
+    caplog.clear()
+    assert op.execute({}) == {"acknowledged": 1}
+    assert operator_lines(caplog, op) == [(logging.INFO, "汇总：互认行为记录补传：已确认 1（条）")]
+
+    rig.sim.faults.apply_json({"kind": "refuse", "op": "uploadReminderRecords", "code": "A0400", "msg": "字段错误"})
+    _dead_upload(rig, entry)
+    caplog.clear()
+    assert op.execute({}) == {"rejected": 1}  # refused: green, not re-sent, and said as a warning
+    assert operator_lines(caplog, op) == [
+        (logging.INFO, "汇总：互认行为记录补传：平台拒收 1（条）"),
+        (logging.WARNING, "任务成功，但 1 条记录被平台拒收，不再补传，需人工核查：平台给出的原因记在台账 call_journal 表"
+                          "（platform=mutual、outcome=rejected）")]

@@ -9,6 +9,8 @@ bytes.
 
 from __future__ import annotations
 
+import json
+import logging
 import shutil
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
@@ -21,6 +23,7 @@ from openpyxl import load_workbook
 from hisbridge import MAPPINGS_DIR
 from hisbridge.ledger import schema as ls
 from hisbridge.platforms.mutual.unmapped_items import CODE_FILES, FEEDS, KIND, unmapped_items_report
+from tests.support.task_log import operator_lines, task_log  # noqa: F401 - the fixture
 
 from .feeds_support import DAY, LAB_PASSES, Delivery, His, deliver, demo_his
 
@@ -124,3 +127,31 @@ def test_a_panel_mapped_since_its_records_were_quarantined_waits_for_a_requeue(d
     assert _sheet(path, "已对照待重新排队") == [{"类别": "检验组合", "HIS编码": panel, "已对照平台项目": "L0018",
                                               "仍隔离记录数": _quarantined_naming(delivery, panel)}]
     assert summary["awaiting_requeue"] == _quarantined_naming(delivery, panel)
+
+
+@pytest.mark.usefixtures("task_log")
+def test_the_operator_ends_its_log_with_the_counts_and_a_warning_naming_the_list(delivery: Delivery, tmp_path: Path,
+                                                                                 monkeypatch, caplog) -> None:
+    from zoneinfo import ZoneInfo
+
+    from hisbridge.platforms.mutual.operators import UnmappedItemsOperator
+
+    for conn_id, engine in (("HIS_DB", delivery.his.engine), ("HISBRIDGE_DB", delivery.ledger.engine)):
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id}", json.dumps({
+            "conn_type": "postgres", "host": engine.url.host, "port": engine.url.port, "login": engine.url.username,
+            "schema": engine.url.database}))
+    monkeypatch.setenv("HISBRIDGE_REPORTS_DIR", str(tmp_path))
+    monkeypatch.setenv("AIRFLOW__API__BASE_URL", "http://ops:8080")
+    summary = UnmappedItemsOperator(task_id="t").execute(
+        {"data_interval_end": END.replace(tzinfo=ZoneInfo("Asia/Shanghai"))})
+    url = f"http://ops:8080/hisbridge/reports/{KIND}/{PERIOD}.html"
+    lines = operator_lines(caplog, UnmappedItemsOperator)
+    head = [line for line in lines if line[1].startswith("汇总：")]
+    assert head == [(logging.INFO, (
+        f"汇总：互认项目未对照清单 {PERIOD}：未对照 {summary['unmapped']} 项（检验组合 {summary['lab_panel']}、"
+        f"检验项目 {summary['lab_item']}、检查项目 {summary['exam_item']}），其中近30天有报告 {summary['used']} 项；"
+        f"因代码未对照隔离的记录 {summary['quarantined']} 条；清单 {url}"))]
+    assert summary["used"] >= 1 and summary["quarantined"] >= 2  # the planted panel THXHDB: its report, its indicator
+    assert lines[lines.index(head[0]) + 1] == (logging.WARNING, (
+        f"任务成功，但有项目未对照互认平台代码：近30天有报告的 {summary['used']} 项，其报告被隔离 {summary['quarantined']} 条；"
+        f"按清单在 mutual_items.yaml 中补齐对照，见 {url}"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import Engine, text
 from hisbridge.platforms.queue.cli import main
 from hisbridge.platforms.queue.declaration import QueueContract, load_contract
 from hisbridge.platforms.queue.views import check, install
+from tests.support.task_log import operator_lines, task_log  # noqa: F401 - the fixture
 
 from .his_tables import build_his, db_today
 
@@ -83,3 +85,30 @@ def test_cli_through_the_airflow_connection_his_db(sqlite_url: str, monkeypatch,
     assert main(["install", "--site", "demo"]) == 0
     assert main(["check", "--site", "demo", "--json"]) == 0
     assert '"passed": true' in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("task_log")
+def test_the_dag_task_ends_its_log_with_the_verdict_and_fails_naming_what_is_wrong(
+        his: Engine, contract: QueueContract, sqlite_url: str, monkeypatch, caplog) -> None:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from hisbridge.platforms.queue.operator import QueueViewsCheckOperator
+
+    path = sqlite_url.removeprefix("sqlite:///")
+    monkeypatch.setenv("AIRFLOW_CONN_HIS_DB", f'{{"conn_type": "sqlite", "host": "{path}"}}')
+    op = QueueViewsCheckOperator(task_id="check_contract", reader_conn_id=None)
+    summary = op.execute({})
+    report = check(his, contract)
+    assert summary["passed"] and operator_lines(caplog, op)[-1] == (logging.INFO, (
+        f"汇总：{report.title}检查 sqlite，站点 默认：通过（错误 0，警告 {summary['warnings']}，已检查 {len(report.notes)} 项）"))
+
+    with his.begin() as conn:
+        conn.execute(text("DROP VIEW hx_room"))
+        conn.execute(text("CREATE VIEW hx_room AS SELECT room_code AS ROOM_ID, 2 AS ADD_STATE FROM room"))
+    caplog.clear()
+    with pytest.raises(AirflowFailException, match="hx_room.ROOM_NAME"):
+        op.execute({})
+    head, warning = operator_lines(caplog, op)
+    assert head[0] == logging.INFO and "：不通过（错误 " in head[1]
+    assert warning[0] == logging.WARNING and warning[1].startswith(f"{report.title}不符合契约：")
+    assert "hx_room.ROOM_NAME" in warning[1] and warning[1].endswith("python -m hisbridge queue-views check 复查）")

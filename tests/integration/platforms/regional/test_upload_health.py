@@ -5,6 +5,7 @@ the platform's words and re-sent only once re-queued or fixed, and nothing ever 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
@@ -32,6 +33,7 @@ from hisbridge.platforms.regional.health import (
 from hisbridge.platforms.regional.state import AFTER_RESEND, FIRST, HealthStore
 from simulators.regional.faults import FAULT_WORDS, PullFaults
 from simulators.regional.frontdb import counts, delete_rows, install, pull, rows
+from tests.support.task_log import operator_lines, task_log  # noqa: F401 - the fixture
 
 DAY = date(2026, 11, 24)
 PULLED = datetime(2026, 11, 25, 2)
@@ -214,7 +216,8 @@ def test_an_acknowledgment_api_dataset_is_refused_with_the_reason(rig, tmp_path)
         HealthCheck(load_datasets(path).get("lab_report"), rig.his, rig.ledger, rig.fe)
 
 
-def test_the_operator_checks_the_runs_day_and_the_lookback(rig, pg_url, pg_module_url, monkeypatch) -> None:
+@pytest.mark.usefixtures("task_log")
+def test_the_operator_checks_the_runs_day_and_the_lookback(rig, pg_url, pg_module_url, monkeypatch, caplog) -> None:
     from hisbridge.platforms.regional.operators import RegionalHealthOperator
     from hisbridge.scheduling import SHANGHAI
 
@@ -241,3 +244,12 @@ def test_the_operator_checks_the_runs_day_and_the_lookback(rig, pg_url, pg_modul
     n_before = expected(rig.his, "admission", DAY - timedelta(days=1))
     assert summary["days"][0]["first"]["missing"] == n_before and summary["days"][0]["resent"] == n_before
     assert summary["gap_days"] == (["2026-11-23"] if n_before else []) and summary["open_gap_days"] == []
+
+    # the task log ends with both days in Chinese; the gap closed by the re-send needs nobody
+    final = [d["after_resend"] or d["first"] for d in summary["days"]]
+    total = {k: sum(f[k] for f in final) for k in ("his_count", "uploaded", "acknowledged", "failed", "waiting")}
+    title = datasets().get("admission").title
+    assert operator_lines(caplog, RegionalHealthOperator)[-1] == (logging.INFO, (
+        f"汇总：市区卫平台上传核对 {title}（admission） 2026-11-23 至 2026-11-24：核对 2 天 — HIS {total['his_count']}、"
+        f"前置库 {total['uploaded']}、已上传 {total['acknowledged']}、失败 {total['failed']}、待上传 {total['waiting']}（条）；"
+        f"有缺口 {len(summary['gap_days'])} 天，补传 {n_before} 条，仍有缺口 0 天"))

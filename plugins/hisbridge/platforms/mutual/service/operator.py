@@ -36,10 +36,11 @@ class RecordResendOperator(BaseOperator):
 
     def execute(self, context: Any) -> dict[str, int]:
         from hisbridge.platforms.mutual.service.wiring import resend_from_airflow
+        from hisbridge.task_summary import emit, record_resend_lines
 
         counts = resend_from_airflow(older_than_s=self.older_than_s, ledger_conn_id=self.ledger_conn_id,
                                      mutual_conn_id=self.mutual_conn_id)
-        self.log.info("互认记录补传：%s", counts or "无待补传记录")
+        emit(self.log, record_resend_lines(counts, STUCK))  # before a failure too: what was and was not sent
         if counts.get("misconfigured"):
             raise AirflowFailException(f"互认平台拒绝了本院的认证（{counts['misconfigured']} 条未送达）："
                                        f"请检查连接 {self.mutual_conn_id}；记录已保留，修复后自动补传")
