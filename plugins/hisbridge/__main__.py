@@ -1,5 +1,5 @@
-"""``python -m hisbridge <command>``: ledger (list failures, re-queue), demo, queue-views, the 医保 gateway, the
-医保 catalogue table, the CDC front-end's DDL, the 互认 platform's docs and workstation service, the city brain's hospital-side API."""
+"""``python -m hisbridge <command>``: ledger (list failures, re-queue), alerts (incidents), demo, queue-views, the
+医保 gateway, the 医保 catalogue table, the CDC front-end's DDL, the 互认 platform's docs and workstation service, the city brain's hospital-side API."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 
 COMMANDS = {
     "ledger": ("hisbridge.ledger.cli", "投递台账：汇总、失败清单、记录详情、重新排队"),
+    "alerts": ("hisbridge.ops.alerts.cli", "告警：未恢复/全部告警列表（list）、一条告警的详情与发送记录（show）、认领（ack）"),
     "demo": ("demo.run", "在内置 SQLite HIS 与各平台模拟器上跑一遍全部接口与医保夜间任务"),
     "queue-views": ("hisbridge.platforms.queue.cli", "候诊叫号视图：安装与契约检查"),
     "gateway": ("hisbridge.platforms.hsa.gateway.cli", "医保实时网关：令牌、冲正未决交易、独立运行"),

@@ -18,14 +18,11 @@ def _ledger() -> Ledger:
     return LedgerHook().ledger
 
 
-def _app():
-    # Plugin apps are not behind Airflow's login by themselves: require an authenticated user (the UI's cookie or
-    # an API token), as Airflow's own routes do. Re-queueing needs the right to edit DAG runs: a viewer (None) sees
-    # the record without the button, and a viewer's POST gets a Chinese 403 page. The form tokens are signed with
-    # Airflow's [api] secret_key, the same in every API-server worker.
+def _editor():
+    """The FastAPI dependency of who may act on a page (re-queue a record, acknowledge an alert): the logged-in
+    user's name when Airflow lets them edit DAG runs (roles User, Op, Admin), ``None`` for a viewer."""
     from airflow.api_fastapi import app as airflow_app
-    from airflow.api_fastapi.core_api.security import get_user, requires_authenticated
-    from airflow.configuration import conf
+    from airflow.api_fastapi.core_api.security import get_user
     from fastapi import Depends
 
     logged_in = Depends(get_user)  # a default: string annotations could not see this function's imports
@@ -35,7 +32,19 @@ def _app():
             return None
         return user.get_name()
 
-    return create_ledger_app(_ledger, dependencies=[Depends(requires_authenticated())], current_user=editor,
+    return editor
+
+
+def _app():
+    # Plugin apps are not behind Airflow's login by themselves: require an authenticated user (the UI's cookie or
+    # an API token), as Airflow's own routes do. Re-queueing needs the right to edit DAG runs: a viewer (None) sees
+    # the record without the button, and a viewer's POST gets a Chinese 403 page. The form tokens are signed with
+    # Airflow's [api] secret_key, the same in every API-server worker.
+    from airflow.api_fastapi.core_api.security import requires_authenticated
+    from airflow.configuration import conf
+    from fastapi import Depends
+
+    return create_ledger_app(_ledger, dependencies=[Depends(requires_authenticated())], current_user=_editor(),
                              form_secret=conf.get("api", "secret_key", fallback="") or None)
 
 
@@ -52,6 +61,19 @@ def _health_app():
 
     return create_health_app(_ledger, dependencies=[Depends(requires_authenticated())],
                              metrics_token=os.environ.get("HISBRIDGE_METRICS_TOKEN") or None)
+
+
+def _alerts_app():
+    # The alert incidents for every logged-in user; acknowledging one (认领) needs the right to edit DAG runs, as
+    # re-queueing does, with the same signed form token and origin check.
+    from airflow.api_fastapi.core_api.security import requires_authenticated
+    from airflow.configuration import conf
+    from fastapi import Depends
+
+    from hisbridge.ops.alerts_page import create_alerts_app
+
+    return create_alerts_app(_ledger, dependencies=[Depends(requires_authenticated())], current_user=_editor(),
+                             form_secret=conf.get("api", "secret_key", fallback="") or None)
 
 
 def _gateway_app():
@@ -81,6 +103,7 @@ class HisbridgePlugin(AirflowPlugin):
     fastapi_apps = [
         {"app": _app(), "url_prefix": "/hisbridge", "name": "hisbridge 投递台账"},
         {"app": _health_app(), "url_prefix": "/hisbridge-health", "name": "hisbridge 接口健康"},
+        {"app": _alerts_app(), "url_prefix": "/hisbridge-alerts", "name": "hisbridge 告警"},
         # small sites: the 医保 real-time gateway in Airflow's API server (production: `gateway serve`, own workers)
         {"app": _gateway_app(), "url_prefix": "/hsa-gateway", "name": "医保实时网关"},
         # 检查检验互认: reminders for the workstations and the 互认 page (production: `mutual serve`, own workers)
@@ -90,5 +113,7 @@ class HisbridgePlugin(AirflowPlugin):
     ]
     external_views = [{"name": "接口健康", "href": "/hisbridge-health/", "destination": "nav",
                        "category": "hisbridge", "url_route": "hisbridge-health"},
+                      {"name": "告警", "href": "/hisbridge-alerts/", "destination": "nav",
+                       "category": "hisbridge", "url_route": "hisbridge-alerts"},
                       {"name": "投递台账", "href": "/hisbridge/ledger/", "destination": "nav",
                        "category": "hisbridge", "url_route": "hisbridge-ledger"}]

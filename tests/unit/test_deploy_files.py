@@ -295,18 +295,70 @@ def test_worker_serves_the_default_and_his_queues_with_warm_shutdown(services):
 API_ONLY_CONNECTIONS = {"AIRFLOW_CONN_MUTUAL_WORKSTATION", "AIRFLOW_CONN_CITY_BRAIN_API"}
 
 
+# Where alerts go (hisbridge.ops.alerts.channels), with the ledger that keeps the incidents.
+ALERT_CONNECTIONS = {"AIRFLOW_CONN_HISBRIDGE_ALERT_WEBHOOK", "AIRFLOW_CONN_HISBRIDGE_ALERT_SMTP"}
+
+
+def connections_of(service: Mapping[str, Any]) -> set[str]:
+    return {key for key in merged_env(service) if key.startswith("AIRFLOW_CONN_")}
+
+
 def test_platform_connections_reach_only_the_workers_and_the_api_server(services):
     wanted = {"AIRFLOW_CONN_HISBRIDGE_DB", "AIRFLOW_CONN_HIS_DB", "AIRFLOW_CONN_HSA_PLATFORM"}
-    worker = {key for key in merged_env(services["airflow-worker"]) if key.startswith("AIRFLOW_CONN_")}
+    worker = connections_of(services["airflow-worker"])
     assert wanted <= worker
     assert not worker & API_ONLY_CONNECTIONS, "the workers run no plugin app: no callers' or page secrets there"
     # the API server serves the plugin's apps, which refuse to start without their connections (found by
-    # tests/celery/test_scale_out.py: the ledger pages, the 医保 gateway, the 互认 service, the 城市大脑 API)
-    api = {key for key in merged_env(services["airflow-apiserver"]) if key.startswith("AIRFLOW_CONN_")}
-    assert api == worker | API_ONLY_CONNECTIONS
-    for name in AIRFLOW_SERVICES - {"airflow-worker", "airflow-apiserver"}:
-        leaked = {key for key in merged_env(services[name]) if key.startswith("AIRFLOW_CONN_")}
+    # tests/celery/test_scale_out.py: the ledger pages, the 医保 gateway, the 互认 service, the 城市大脑 API); it
+    # sends no alert
+    api = connections_of(services["airflow-apiserver"])
+    assert api == (worker - ALERT_CONNECTIONS) | API_ONLY_CONNECTIONS
+    # the dag-processor: the alert connections only (test_alert_connections_reach_every_process_that_alerts)
+    for name in AIRFLOW_SERVICES - {"airflow-worker", "airflow-apiserver", "airflow-dag-processor"}:
+        leaked = connections_of(services[name])
         assert not leaked, f"{name} does not run tasks and must not get {sorted(leaked)}"
+
+
+def test_alert_connections_reach_every_process_that_alerts(services):
+    # A task that fails for good alerts from its worker; a task the scheduler finds dead (heartbeat timeout, a
+    # killed worker) has its on_failure_callback run by the DAG processor (Airflow 3): both need the robot, the
+    # mail server and the ledger that keeps the incidents — and the DAG processor nothing more.
+    ledger = "AIRFLOW_CONN_HISBRIDGE_DB"
+    assert ALERT_CONNECTIONS | {ledger} <= connections_of(services["airflow-worker"])
+    processor = services["airflow-dag-processor"]
+    assert connections_of(processor) == ALERT_CONNECTIONS | {ledger}
+    for key in ALERT_CONNECTIONS | {ledger}:  # the same connection as the workers', not a copy that can drift
+        assert merged_env(processor)[key] == merged_env(services["airflow-worker"])[key], key
+    # the dag-processor's own environment replaces the common one: it must still carry all of it
+    common = merged_env(services["airflow-scheduler"])
+    assert {k: v for k, v in merged_env(processor).items() if k in common} == common
+    for name in ("airflow-scheduler", "airflow-triggerer", "airflow-apiserver"):
+        assert not connections_of(services[name]) & ALERT_CONNECTIONS, name
+
+
+def test_alert_connections_read_as_the_alerter_reads_them(services, env_example):
+    from types import SimpleNamespace
+
+    from hisbridge.ops.alerts.channels import WebhookSettings, _recipients
+
+    env = merged_env(services["airflow-dag-processor"])
+    robot = json.loads(interpolate(env["AIRFLOW_CONN_HISBRIDGE_ALERT_WEBHOOK"], env_example))
+    settings = WebhookSettings.from_connection(SimpleNamespace(
+        conn_id="hisbridge_alert_webhook", host=robot["host"], port=robot["port"], schema=robot["schema"],
+        password=robot["password"], extra_dejson=robot["extra"]))  # fmt: skip
+    url, params = settings.url_and_params(now_ms=0)
+    assert url == "https://qyapi.weixin.qq.com:443/cgi-bin/webhook/send"
+    assert params == {"key": env_example["ALERT_WEBHOOK_KEY"]} and settings.format == "wecom"
+    mail = json.loads(interpolate(env["AIRFLOW_CONN_HISBRIDGE_ALERT_SMTP"], env_example))
+    assert (mail["conn_type"], mail["host"], mail["port"]) == ("smtp", env_example["ALERT_SMTP_HOST"], 465)
+    assert mail["extra"]["disable_ssl"] is False and mail["extra"]["disable_tls"] is False
+    assert mail["extra"]["from_email"] == env_example["ALERT_MAIL_FROM"]
+    two = {**env_example, "ALERT_MAIL_TO": "a@h.invalid, b@h.invalid"}
+    to = json.loads(interpolate(env["AIRFLOW_CONN_HISBRIDGE_ALERT_SMTP"], two))["extra"]["to"]
+    assert _recipients(to) == ["a@h.invalid", "b@h.invalid"]
+    without = {key: value for key, value in env_example.items() if key != "ALERT_WEBHOOK_KEY"}
+    with pytest.raises(KeyError, match="ALERT_WEBHOOK_KEY"):
+        interpolate(env["AIRFLOW_CONN_HISBRIDGE_ALERT_WEBHOOK"], without)
 
 
 def test_api_server_connections_are_valid_json_once_interpolated_from_env_example(services, env_example):

@@ -442,6 +442,10 @@ alert_incident = Table(
     Column("notify_count", Integer, nullable=False),
     Column("resolved_at", DateTime(timezone=True)),
     Column("resolved_by", String(250)),  # the check or task that saw it clear
+    # acknowledged (migration 0013_alert_ack): someone took it — no more reminders, the recovery names them
+    Column("acked_at", DateTime(timezone=True)),
+    Column("acked_by", String(250)),  # the Airflow user (alert page) or the --by name (python -m hisbridge alerts ack)
+    Column("ack_note", Text),
     UniqueConstraint("open_key", name="uq_alert_incident_open_key"),
 )
 Index("ix_alert_incident_key", alert_incident.c.key, alert_incident.c.opened_at)

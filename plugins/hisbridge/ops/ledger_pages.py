@@ -21,7 +21,6 @@ Errors of the pages are Chinese pages too (401, 403, 404, a form without its rea
 from __future__ import annotations
 
 import html
-import inspect
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -36,7 +35,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hisbridge.ledger import schema as s
 from hisbridge.ledger.store import Ledger
 from hisbridge.logging import mask_text
-from hisbridge.ops.ledger_guard import FormGuard
+from hisbridge.ops.ledger_guard import FormGuard, editor_or_none
 from hisbridge.ops.ledger_history import OUTCOME_NAMES, Step, airflow_task, explain, history
 from hisbridge.ops.ledger_times import LABEL, wall_clock_arg, when, window
 from hisbridge.pages import STYLE
@@ -76,38 +75,6 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
                         f"<p class=note>页面上的时间均为{LABEL}（Asia/Shanghai）。</p></html>", status_code=status)
 
 
-def _nobody() -> None:
-    return None
-
-
-def _viewer_as_none(dependency: Callable[..., Any]) -> Callable[..., Any]:
-    """``dependency`` with a 403 of its own meaning "this user may only look" (``None``): an editor check that
-    refuses viewers outright (as the plugin's did) must not keep them from the page, only from the button. The
-    wrapper shows FastAPI the dependency's own parameters, so its sub-dependencies are resolved as before."""
-    if inspect.iscoroutinefunction(dependency):
-        async def wrapped(**kwargs: Any) -> Any:
-            try:
-                return await dependency(**kwargs)
-            except StarletteHTTPException as exc:
-                if exc.status_code == 403:
-                    return None
-                raise
-    else:
-        def wrapped(**kwargs: Any) -> Any:
-            try:
-                return dependency(**kwargs)
-            except StarletteHTTPException as exc:
-                if exc.status_code == 403:
-                    return None
-                raise
-    try:  # annotations resolved where the dependency was written: FastAPI would look them up in this module
-        signature = inspect.signature(dependency, eval_str=True)
-    except NameError:
-        signature = inspect.signature(dependency)
-    wrapped.__signature__ = signature  # type: ignore[attr-defined]
-    return wrapped
-
-
 def create_ledger_app(ledger_factory: Callable[[], Ledger], dependencies: Sequence[Any] = (),
                       current_user: Callable[..., str | None] | None = None, reports: Path | None = None, *,
                       form_secret: bytes | str | None = None, trusted_origins: Sequence[str] = (),
@@ -123,7 +90,7 @@ def create_ledger_app(ledger_factory: Callable[[], Ledger], dependencies: Sequen
     app = FastAPI(title="hisbridge 投递台账", docs_url=None, redoc_url=None, dependencies=list(dependencies))
     guard = FormGuard(form_secret, trusted_origins=trusted_origins)
     # a default, not an annotation: annotations are strings here and cannot see this closure's variable
-    who = Depends(_viewer_as_none(current_user) if current_user is not None else _nobody)
+    who = Depends(editor_or_none(current_user))
 
     @app.exception_handler(StarletteHTTPException)
     async def refused(request: Request, exc: StarletteHTTPException) -> Response:

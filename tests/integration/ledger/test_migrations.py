@@ -39,7 +39,7 @@ from hisbridge.ledger import migrate
 from hisbridge.ledger import schema as s
 from hisbridge.ledger.cli import main as cli
 
-HEAD = "0012_delivery_state_count"
+HEAD = "0013_alert_ack"
 AT = datetime(2026, 11, 24, 0, 5, 1, tzinfo=UTC)
 SALE_MSGID, REFUSED_MSGID = "H36010000001202611240805010001", "H36010000001202611240806010002"
 

@@ -316,7 +316,7 @@ def test_upgrade_from_the_previous_revision_counts_the_existing_records_then_kee
 
         migrate.upgrade(engine)
 
-        assert migrate.current(engine) == migrate.head() == "0012_delivery_state_count"
+        assert migrate.current(engine) == migrate.head()
         assert rollup(engine) == truth(engine) == {"sale": {s.QUARANTINED: 2, s.ACKNOWLEDGED: 1, s.REJECTED: 1},
                                                     "lab": {s.PENDING: 1}}
         ledger = Ledger(engine)

@@ -230,7 +230,7 @@ def keep_sigpipe():
 def test_entry_point_without_a_command_prints_usage_and_exits_0(capsys, keep_sigpipe) -> None:
     assert entry.main([]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("usage: python -m hisbridge {ledger|demo|queue-views|gateway|hsa-catalogue|cdc|mutual|city-brain|jiulonghu}")
+    assert out.startswith("usage: python -m hisbridge {ledger|alerts|demo|queue-views|gateway|hsa-catalogue|cdc|mutual|city-brain|jiulonghu}")
     assert "投递台账" in out
 
 

@@ -72,6 +72,8 @@ PROBE = textwrap.dedent(
     hisbridge_app = next(a["app"] for a in apps if a["url_prefix"] == "/hisbridge")
     client = TestClient(hisbridge_app)
     report["anonymous_request"] = client.get("/ledger/api/summary").status_code
+    alerts_app = next(a["app"] for a in apps if a["url_prefix"] == "/hisbridge-alerts")
+    report["alerts_anonymous_request"] = TestClient(alerts_app).get("/").status_code
     report["ledgers_after_anonymous"] = len(built)
     # a logged-in user, as Airflow's auth manager would resolve the UI cookie or an API token
     from airflow.api_fastapi.core_api.security import get_user
@@ -121,6 +123,15 @@ def test_the_nav_link_has_a_chinese_name_and_a_url_route(loaded) -> None:
     (view,) = [v for v in loaded["views"] if v.get("href", "").startswith("/hisbridge/")]
     assert view["name"] == "投递台账" and view["url_route"] == "hisbridge-ledger"
     assert view["href"] == "/hisbridge/ledger/" and view["destination"] == "nav"
+
+
+def test_the_alert_page_is_mounted_with_a_nav_link_behind_the_login(loaded) -> None:
+    ours = [a for a in loaded["apps"] if a["url_prefix"] == "/hisbridge-alerts"]
+    assert len(ours) == 1 and "告警" in ours[0]["name"] and "/hisbridge-alerts" in loaded["mounted"]
+    (view,) = [v for v in loaded["views"] if v.get("href") == "/hisbridge-alerts/"]
+    assert (view["name"], view["url_route"], view["destination"]) == ("告警", "hisbridge-alerts", "nav")
+    assert loaded["alerts_anonymous_request"] == 401
+    assert loaded["ledgers_after_anonymous"] == 0
 
 
 def test_airflowignore_keeps_the_package_out_of_the_plugin_loader(loaded) -> None:

@@ -13,6 +13,11 @@ Thresholds, channels and routes are data (``include/mappings/alerts.yaml``, :mod
 mail server's addresses and secrets are Airflow connections (:mod:`.channels`); incidents and every message sent
 are in the ledger (``alert_incident``, ``alert_notification``: :mod:`.state`). The texts are built in
 :mod:`.message` and masked: no patient's name, ID number or phone reaches a chat group.
+
+Ops read the incidents on the alert page (``/hisbridge-alerts``, :mod:`hisbridge.ops.alerts_page`), from the health
+page's rows, and with ``python -m hisbridge alerts list|show`` (:mod:`.cli`); what an incident concerns is read
+from its key (:mod:`.incidents`). An operator acknowledges (认领) an incident on its page or with ``python -m
+hisbridge alerts ack``: no more reminders, the recovery names them (:meth:`Alerter.acknowledge`).
 """
 
 from hisbridge.ops.alerts.dispatch import Alerter, alert, default_alerter, resolve

@@ -53,6 +53,17 @@ class Channel(BaseModel):
     conn_id: str = Field(min_length=1, description="the Airflow connection holding the address and secrets")
 
 
+class AckNotice(BaseModel):
+    """What the group is told when someone acknowledges (认领) an incident: by default one short "已由 X 认领" to
+    the chat robots the incident's alerts went to — so the group knows it is taken, and nobody else starts on it
+    — and nothing to the mailbox (an e-mail per acknowledgement would bury the alerts in it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    notify: bool = Field(default=True, description="认领时是否通知")
+    channel_types: list[Literal["webhook", "email"]] = Field(
+        default_factory=lambda: ["webhook"], description="认领通知发往告警路由中这些类型的渠道")
+
+
 class AlertsConfig(BaseModel):
     """``alerts.yaml``, validated."""
 
@@ -65,6 +76,7 @@ class AlertsConfig(BaseModel):
     backlog_per_feed: dict[str, dict[Literal["quarantined", "rejected", "unknown"], int]] = Field(
         default_factory=dict)
     connections: list[str] = Field(default_factory=lambda: ["his_db", "hisbridge_db"])
+    ack: AckNotice = Field(default_factory=AckNotice, description="认领告警时的通知")
 
     @model_validator(mode="after")
     def _routes_name_channels(self) -> AlertsConfig:
@@ -82,6 +94,13 @@ class AlertsConfig(BaseModel):
         """The channels an alert of ``kind`` goes to (its route, else the default route)."""
         names = self.routes.get(kind, self.routes["default"])
         return [(name, self.channels[name]) for name in names]
+
+    def ack_channels_for(self, kind: str) -> list[tuple[str, Channel]]:
+        """The channels told that an incident of ``kind`` was acknowledged: those of its route, of the types
+        ``ack.channel_types`` names; none when ``ack.notify`` is off."""
+        if not self.ack.notify:
+            return []
+        return [(name, ch) for name, ch in self.channels_for(kind) if ch.type in self.ack.channel_types]
 
     def threshold(self, feed: str, state: str) -> int | None:
         """The backlog threshold of ``state`` for ``feed`` (``None``: not watched)."""

@@ -7,6 +7,9 @@ in the ledger and, when :func:`hisbridge.ops.alerts.state.decide` says so, sends
 alert that cannot be delivered is logged (and recorded as failed where the ledger is reachable); the work that
 called it goes on.
 
+:meth:`Alerter.acknowledge` is an operator taking an incident (the alert page's form, ``python -m hisbridge alerts
+ack``): no more reminders, and a short "已由 X 认领" to the channels ``alerts.yaml`` ``ack`` names.
+
 **The ledger down.** Incidents live in the ledger; when it cannot be reached the alerter still sends (an alert
 about the ledger must not depend on the ledger) and keeps that one incident in a small fallback state instead —
 in Airflow, a Variable (``hisbridge_alert_fallback``) in Airflow's own database — so the check that runs every 5
@@ -18,7 +21,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -27,7 +30,17 @@ from sqlalchemy import Engine
 from hisbridge.ops.alerts.channels import ChannelNotConfigured, DeliveryFailed, Sender, sender_for
 from hisbridge.ops.alerts.config import AlertsConfig, Channel, cached_config
 from hisbridge.ops.alerts.message import Alert, Event, Notice
-from hisbridge.ops.alerts.state import FAILED, SENT, SKIPPED, Claim, IncidentStore, decide, utc_now
+from hisbridge.ops.alerts.state import (
+    ACKED,
+    FAILED,
+    SENT,
+    SKIPPED,
+    AckResult,
+    Claim,
+    IncidentStore,
+    decide,
+    utc_now,
+)
 
 log = logging.getLogger("hisbridge.alerts")
 
@@ -69,15 +82,39 @@ class Alerter:
             return False
         return self.store.delivered(claim, self.tell(self._recovery(claim)))
 
+    def acknowledge(self, incident_id: int, by: str, note: str | None = None) -> AckResult:
+        """``by`` takes the open incident ``incident_id``: it gets no more reminders, and the channels of
+        ``alerts.yaml`` ``ack`` hear who took it (``told``). Refusals are in the result's ``status`` (``unknown``,
+        ``resolved``, ``taken``); a channel that fails does not undo the acknowledgement (it is recorded)."""
+        if self.store is None:
+            raise RuntimeError("acknowledging needs the ledger (alert_incident)")
+        result = self.store.acknowledge(incident_id, by, note)
+        if result.status != ACKED or result.claim is None:
+            return result
+        claim = result.claim
+        channels = self.config.ack_channels_for(claim.incident.kind)
+        if not channels:  # acknowledgements are not told (alerts.yaml ack.notify: false, or no such channel)
+            return result
+        from hisbridge.ops.alerts.checks import ui_base_url  # checks imports this module
+
+        page = f"{ui_base_url(self.config)}/hisbridge-alerts/{claim.incident.id}"
+        alert = replace(claim.incident.as_alert(), links=(("告警详情", page),))
+        notice = Notice(alert, "acknowledged", claim.at, claim.incident.notify_count, ack=claim.incident.ack)
+        told = self.tell(notice, channels)
+        self.store.delivered(claim, told)
+        return replace(result, told=told)
+
     def open_keys(self, prefix: str) -> list[str]:
         if self.store is None:
             return [k for k in self.fallback_keys() if k.startswith(prefix)]
         return [i.key for i in self.store.open_incidents(prefix)]
 
-    def tell(self, notice: Notice) -> dict[str, tuple[str, str | None]]:
-        """Send ``notice`` to every channel its kind is routed to: channel → (sent|failed|skipped, error)."""
+    def tell(self, notice: Notice,
+             channels: list[tuple[str, Channel]] | None = None) -> dict[str, tuple[str, str | None]]:
+        """Send ``notice`` to ``channels`` (default: every channel its kind is routed to): channel →
+        (sent|failed|skipped, error)."""
         outcomes: dict[str, tuple[str, str | None]] = {}
-        for name, channel in self.config.channels_for(notice.alert.kind):
+        for name, channel in self.config.channels_for(notice.alert.kind) if channels is None else channels:
             try:
                 self.senders(name, channel).send(notice)
             except ChannelNotConfigured as exc:
@@ -96,7 +133,8 @@ class Alerter:
 
     @staticmethod
     def _recovery(claim: Claim) -> Notice:
-        return Notice(claim.incident.as_alert(), "recovered", claim.at, claim.incident.notify_count)
+        return Notice(claim.incident.as_alert(), "recovered", claim.at, claim.incident.notify_count,
+                      ack=claim.incident.ack)
 
     # -- without the ledger ------------------------------------------------------------------------------------
     def fallback_keys(self) -> dict[str, dict]:

@@ -2,9 +2,10 @@
 
 Every alert answers three questions in the same order: **what broke** (the subject and the detail), **since when**
 (Asia/Shanghai, labelled so), and **how to fix it** (a command to run or a page to open). A recovery says what
-cleared, when, and how long it lasted. Text is masked with :func:`hisbridge.logging.mask_text` on the way in
-(:meth:`Alert.create`): whatever a caller passes, an ID number, a phone or a registered name does not reach a
-chat group or a mailbox.
+cleared, when, how long it lasted, and who had taken it. An acknowledgement (``acknowledged``: someone said "I'm on
+it") says who, when, their note, and that no more reminders follow. Text is masked with
+:func:`hisbridge.logging.mask_text` on the way in (:meth:`Alert.create`, :meth:`Ack.words`): whatever a caller
+passes, an ID number, a phone or a registered name does not reach a chat group or a mailbox.
 
 Limits: a 企业微信 markdown message holds at most 4096 bytes (UTF-8); the detail is shortened to fit and the fix
 is always kept whole.
@@ -25,8 +26,8 @@ WECOM_MAX_BYTES = 4096
 DINGTALK_MAX_BYTES = 20000
 TAG = "hisbridge"  # every message carries it: a 钉钉 robot with keyword security can require it
 
-Event = Literal["opened", "reminder", "recovered"]
-EVENT_TITLES = {"opened": "告警", "reminder": "仍未恢复", "recovered": "已恢复"}
+Event = Literal["opened", "reminder", "recovered", "acknowledged"]
+EVENT_TITLES = {"opened": "告警", "reminder": "仍未恢复", "recovered": "已恢复", "acknowledged": "已认领"}
 KIND_TITLES = {
     "task_failure": "任务失败", "feed_sla": "接口超时未送达", "backlog": "待处理记录积压", "hsa_sign_in": "医保签到失败",
     "connection": "连接中断", "regional_upload_gap": "市区卫平台上传缺口", "window_gap": "漏跑窗口",
@@ -73,13 +74,28 @@ class Alert:
 
 
 @dataclass(frozen=True)
+class Ack:
+    """Someone took the incident: who (an Airflow user or the ``--by`` name), when, and what they said."""
+
+    by: str
+    at: datetime
+    note: str | None = None
+
+    def words(self) -> str:
+        """``张工 于 2026-11-24 08:30（北京时间）认领：已联系厂商`` (the note masked and bounded)."""
+        note = _clean(self.note, 300)
+        return f"{_clean(self.by, 100)} 于 {shanghai(self.at)}认领" + (f"：{note}" if note else "")
+
+
+@dataclass(frozen=True)
 class Notice:
-    """What one message says: an alert, at an event (opened, reminder, recovered)."""
+    """What one message says: an alert, at an event (opened, reminder, recovered, acknowledged)."""
 
     alert: Alert
     event: Event
-    at: datetime  # when the event happened (recovery: when it cleared)
+    at: datetime  # when the event happened (recovery: when it cleared; acknowledgement: when it was taken)
     count: int = 1  # how many times ops were told of this incident, this one included
+    ack: Ack | None = None  # who took it, if someone did
 
     @property
     def title(self) -> str:
@@ -94,8 +110,16 @@ class Notice:
         if self.event == "recovered":
             out.append(("恢复时间", shanghai(self.at)))
             out.append(("持续", f"{span(self.at - a.since)}（自 {shanghai(a.since)}）"))
+            if self.ack:
+                out.append(("认领", self.ack.words()))
             if detail:
                 out.append(("当时情况", detail))
+            return out
+        if self.event == "acknowledged":
+            # short: the group already has the alert; this tells it someone took it and that reminders stop
+            out.append(("认领", self.ack.words() if self.ack else "-"))
+            out.append(("开始于", shanghai(a.since) + (f"，已持续 {span(self.at - a.since)}" if self.at > a.since else "")))
+            out.append(("说明", "已有人处理，不再定时提醒；恢复时仍会通知"))
             return out
         out.append(("问题", detail or a.subject))
         out.append(("开始于", shanghai(a.since) + (f"，已持续 {span(self.at - a.since)}" if self.at > a.since else "")))
