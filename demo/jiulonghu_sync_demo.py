@@ -4,6 +4,8 @@ campus edited itself reported as a conflict and left alone."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,19 +14,37 @@ from sqlalchemy import Engine, select, update
 CAMPUS_DB = "jiulonghu_his.db"
 
 
-def sync_step(his: Engine, ledger, out_dir: Path, echo) -> dict[str, Any]:
-    """Create the campus database in ``out_dir``, sync, plant changes, sync again. Returns the counts (tests)."""
+def sync_all(his: Engine, campus: Engine, ledger, *, run_id: str, clock: Callable[[], datetime] | None = None):
+    """``hisbridge.platforms.jiulonghu.sync.sync_all`` with the ledger's clock for the run's stamps (the health
+    page's "last run"): the demo's is demo time (``demo.clock``); ``sync_all`` itself always takes the real one."""
+    from hisbridge.ledger.migrate import ensure_schema
+    from hisbridge.platforms.jiulonghu.catalogue import select
+    from hisbridge.platforms.jiulonghu.codes import load_codes
+    from hisbridge.platforms.jiulonghu.sync import SyncReport, sync_dictionary
+
+    engine: Engine = getattr(ledger, "engine", ledger)  # a Ledger or its engine, as sync_all takes
+    ensure_schema(engine)
+    report, codes = SyncReport(run_id, dry_run=False), load_codes()
+    for d in select(None):
+        report.dictionaries.append(sync_dictionary(d, his, campus, engine, run_id=run_id, actor="demo", codes=codes,
+                                                   **({"clock": clock} if clock else {})))
+    return report
+
+
+def sync_step(his: Engine, ledger, out_dir: Path, echo, *,
+              clock: Callable[[], datetime] | None = None) -> dict[str, Any]:
+    """Create the campus database in ``out_dir``, sync, plant changes, sync again. Returns the counts (tests).
+    ``clock``: what the ledger's sync runs are stamped with (default the real clock)."""
     from demo.his import schema as s
     from demo.jiulonghu.schema import create_schema, ys_dict
     from hisbridge.db import make_engine, sqlite_url
-    from hisbridge.platforms.jiulonghu.sync import sync_all
 
     path = out_dir / CAMPUS_DB
     path.unlink(missing_ok=True)
     campus = make_engine(sqlite_url(str(path)))
     create_schema(campus)
 
-    first = sync_all(his, campus, ledger, run_id="demo-jiulonghu-1", actor="demo")
+    first = sync_all(his, campus, ledger, run_id="demo-jiulonghu-1", clock=clock)
     for r in first.dictionaries:
         echo("   " + r.lines()[0])
     for _key, reason in (q for r in first.dictionaries for q in r.quarantined):
@@ -44,7 +64,7 @@ def sync_step(his: Engine, ledger, out_dir: Path, echo) -> dict[str, Any]:
                      .values(zc="主任医师（院区修改）", bbh=ys_dict.c.bbh + 1, xgr="jlh_admin"))
     echo(f"   已模拟：主院区药品 {drug.drug_code} 调价、护士 {nurse} 停用；院区自行修改医生 {doctor} 的职称")
 
-    second = sync_all(his, campus, ledger, run_id="demo-jiulonghu-2", actor="demo")
+    second = sync_all(his, campus, ledger, run_id="demo-jiulonghu-2", clock=clock)
     for r in second.dictionaries:
         echo("   " + r.lines()[0])
         for key, cols in r.conflicts:

@@ -6,6 +6,10 @@ same windows the scheduler would create, through the same ``run_feed`` the ``Fee
 before the demo day (history, so later corrections have something to correct) and the demo day. Then it prints
 a table per feed, checks the seeded edge cases against the ledger, re-runs a feed to show nothing is sent twice,
 and says where the ledger and the logs are and how to open the Airflow UI on the same data.
+
+The ledger is stamped in demo time (:mod:`demo.clock`): each window's run just after the window closed, as the
+scheduler would have run it, so the health page read as of the end of the demo day judges the feeds as an
+operator would the morning after (the real clock made every feed days late).
 """
 
 from __future__ import annotations
@@ -174,6 +178,7 @@ def _setup_logging(log_dir: Path) -> Path:
 def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str = "batch", batch_size: int = 50,
              seed: int = 42, echo=print) -> dict:
     """Run the whole demo into ``out_dir``; returns per-feed totals, edge-case checks and paths (for tests)."""
+    from demo.clock import DemoClock, as_of, shanghai, write_clock_file
     from demo.his.city_brain import generate_city_brain
     from demo.his.emr import generate_emr, replay_day_changes, rewind_day_changes
     from demo.his.generate import generate
@@ -213,6 +218,7 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     out_dir.mkdir(parents=True)
     log_path = _setup_logging(out_dir / "logs")
     his_path, ledger_path = out_dir / "his.db", out_dir / "ledger.db"
+    clock_path = write_clock_file(out_dir, day)  # make airflow reads the health page's "now" from it
 
     echo(f"1. 生成演示 HIS 数据库（SQLite，{scale} 条发药明细，演示日 {day}）…")
     his = make_engine(sqlite_url(str(his_path)))
@@ -224,7 +230,9 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
     city_brain = generate_city_brain(his, day, seed=seed)  # 先诊疗后付费: signs, 收费, 申请单 and the planted journey
     rewind_day_changes(his, emr)  # the EMR as it stood at the end of the day before; replayed after that day's runs
     rewind_mutual_changes(his, mutual_data)
-    ledger = Ledger(make_engine(sqlite_url(str(ledger_path))))
+    # demo time: every ledger stamp is when the scheduler would have made it (demo.clock), not the real clock
+    clock = DemoClock(shanghai(datetime.combine(day - timedelta(days=1), datetime.min.time())))
+    ledger = Ledger(make_engine(sqlite_url(str(ledger_path))), clock=clock)
     ledger.ensure_schema()
 
     totals: dict[str, dict[str, int]] = {}
@@ -273,6 +281,7 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
                 why: dict[str, int] = defaultdict(int)
                 spans = windows(cron, run_day)
                 for ws, we in spans:
+                    clock.run_of((ws, we))
                     summary = run_feed(spec, his, ledger, sender, (ws, we), RunSettings(
                         run_id=f"demo__{feed}__{ws:%Y%m%dT%H%M}", mode=mode, batch_size=batch_size, actor="demo",
                         raise_on_halt=False))
@@ -289,6 +298,7 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
             brain_sender = sender_for(load_feed_spec(next(iter(PUSH_FEEDS))))
             hours = windows("0 * * * *", run_day)
             for ws, we in hours:
+                clock.run_of((ws, we))
                 summary = push_window(his, ledger, brain_sender, (ws, we), lambda feed, tag, ws=ws: RunSettings(
                     run_id=f"demo__{feed}__{ws:%Y%m%dT%H%M}{'__' + tag if tag else ''}", actor="demo",
                     raise_on_halt=False))
@@ -300,6 +310,7 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
                     totals[feed] = {**agg, "windows": len(hours)}
                     reasons[feed] = {}
 
+        clock.after_day(day)  # everything below happens after the day's last window, before the page's as-of
         echo("3. 重跑演示日的商品销售全部窗口（模拟运维 Clear/Backfill）…")
         rerun = defaultdict(int)
         spec = load_feed_spec("hsa_trace_sale")
@@ -341,18 +352,23 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
         from demo.jiulonghu_sync_demo import sync_step
 
         jiulonghu_exports = exports_step(his, day, out_dir, echo)
-        jiulonghu = sync_step(his, ledger, out_dir, echo)  # last: it edits a drug and a nurse in the demo HIS
+        jiulonghu = sync_step(his, ledger, out_dir, echo, clock=clock)  # last: it edits a drug and a nurse in the HIS
         from demo.regional_demo import regional_step
 
-        regional = regional_step(his, ledger, out_dir, day, echo)
+        regional = regional_step(his, ledger, out_dir, day, echo, clock=clock)
         for name, n in regional["uploaded"].items():
             totals[f"regional_{name}"] = {"selected": n, "acknowledged": n, "windows": 1}
             reasons[f"regional_{name}"] = {}
         sign_calls = Counter(e["infno"] for e in sim.state.journal.values() if e["infno"] in ("9001", "9002"))
-        from simulators.hsa.persist import dump_state, write_atomically
+        from simulators.city_brain.persist import CITY_BRAIN
+        from simulators.hsa.persist import HSA
+        from simulators.mutual.persist import MUTUAL
 
-        # make airflow's 医保 simulator starts from what this demo delivered (its 3507 deletes find the records)
-        write_atomically(out_dir / "hsa_simulator_state.json", dump_state(sim.state))
+        # make airflow's simulators start from what this demo delivered (a 3507 or a 互认 withdrawal finds the
+        # records, a re-sent push is a duplicate); scripts/airflow_demo.sh passes these files as --state
+        HSA.save(sim.state, out_dir / "hsa_simulator_state.json")
+        MUTUAL.save(mutual.state, out_dir / "mutual_simulator_state.json")
+        CITY_BRAIN.save(brain.state, out_dir / "city_brain_simulator_state.json")
 
     checks = (check_edge_cases(ledger, demo.edge_cases) + check_catalog_cases(ledger, his, insurance.edge_cases)
               + check_cdc_cases(ledger, emr.edge_cases, cdc_records) + mutual_checks)
@@ -366,7 +382,7 @@ def run_demo(out_dir: Path, *, day: date = DEMO_DAY, scale: int = 300, mode: str
               "sign_calls": dict(sign_calls), "gateway_visit": gateway_visit, "jobs": jobs,
               "reports": out_dir / "reports", "workstation": workstation, "city_brain": city_brain.edge_cases,
               "city_brain_api": city_brain_api, "jiulonghu": jiulonghu, "exports": jiulonghu_exports,
-              "regional": regional}
+              "regional": regional, "as_of": as_of(day), "clock_file": clock_path}
     _print_report(result, mode, echo)
     return result
 
@@ -580,6 +596,9 @@ def _print_report(result: dict, mode: str, echo) -> None:
     echo(f"在 Airflow 界面查看同一份数据：{airflow_command(Path(result['ledger']).parent)}\n"
          "  （医保模拟器 :8097、互认模拟器 :8883、城市大脑模拟器 :8885 + airflow standalone，http://localhost:8080；"
          "Ctrl-C 全部停止）")
+    if result.get("as_of"):
+        echo(f"  接口健康页 http://localhost:8080/hisbridge-health/ 按演示时刻 {result['as_of']:%Y-%m-%d %H:%M}"
+             "（北京时间，演示日结束后）评估：台账中的时间是各窗口按排程运行的时间，不是本机时间")
     if not ok:
         echo("\n有预置场景与期望不符，见上。")
 

@@ -18,8 +18,10 @@
 # groups of their own). So standalone runs in a session of its own (setsid), and on Ctrl-C, SIGTERM, or its own
 # exit this script sends SIGTERM to every process of that session and to the simulators, waits for them
 # (HISBRIDGE_STOP_TIMEOUT seconds, default 30), kills what is left, and checks that nothing survived (exit 1
-# naming the survivors otherwise). The 医保 simulator keeps its data in $DEMO_DIR/hsa_simulator_state.json, so a
-# restart finds the uploads and sign-ins it had (make demo, which rebuilds the ledger, starts it afresh).
+# naming the survivors otherwise). Each simulator keeps its data in $DEMO_DIR/<name>_simulator_state.json (hsa,
+# mutual, city_brain: --state), so a restart finds the uploads, sign-ins, reports and pushes it had; make demo,
+# which rebuilds the ledger, writes them afresh from its own run. The 互认 simulator is seeded with other
+# hospitals' reports only while it holds none (seeded again on another day they would be new reports).
 #
 # Other environment (tests): HISBRIDGE_AIRFLOW (the airflow executable), HISBRIDGE_AIRFLOW_HOME,
 # HISBRIDGE_HSA_PORT / HISBRIDGE_MUTUAL_PORT / HISBRIDGE_CITY_BRAIN_PORT (default 8097 / 8883 / 8885).
@@ -33,6 +35,8 @@ DEMO_DIR="$(cd "${HISBRIDGE_DEMO_DIR:-$ROOT/var/demo}" 2>/dev/null && pwd || ech
 HIS_DB="$DEMO_DIR/his.db"
 LEDGER_DB="$DEMO_DIR/ledger.db"
 HSA_STATE="$DEMO_DIR/hsa_simulator_state.json"
+MUTUAL_STATE="$DEMO_DIR/mutual_simulator_state.json"
+CITY_BRAIN_STATE="$DEMO_DIR/city_brain_simulator_state.json"
 HSA_PORT="${HISBRIDGE_HSA_PORT:-8097}"
 STOP_TIMEOUT="${HISBRIDGE_STOP_TIMEOUT:-30}"
 HSA_PAASID=hisbridge-demo
@@ -49,7 +53,18 @@ export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
 export AIRFLOW__CORE__PLUGINS_FOLDER="$ROOT/plugins"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=True
+# Times: Airflow's default zone (naive datetimes, CLI dates without an offset). The UI shows the browser's zone
+# (Airflow 3.3 has no server default): pick Asia/Shanghai in its user menu → 时区 where the machine runs on UTC.
 export AIRFLOW__CORE__DEFAULT_TIMEZONE=Asia/Shanghai
+# The health page reads the demo's ledger as of the end of the demo day (demo/clock.py writes the instant), not
+# the real clock: the ledger holds that day's runs, stamped when the scheduler would have made them.
+# (empty: the real clock; a value set by the caller wins)
+HISBRIDGE_HEALTH_AS_OF="${HISBRIDGE_HEALTH_AS_OF:-}"
+if [[ -z "$HISBRIDGE_HEALTH_AS_OF" && -f "$DEMO_DIR/demo_clock.json" ]]; then
+  HISBRIDGE_HEALTH_AS_OF="$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["as_of"])' \
+    "$DEMO_DIR/demo_clock.json")"
+fi
+export HISBRIDGE_HEALTH_AS_OF
 export HISBRIDGE_GO_LIVE=2026-11-24
 export PYTHONPATH="$ROOT/plugins:$ROOT"
 export PATH="$ROOT/.venv/bin:$PATH"  # standalone starts its components as `airflow …` from the PATH
@@ -111,15 +126,17 @@ POOLS=("hsa_platform 4 医保平台并发上限" "his_read 4 HIS 读库负载" "
 SIM_CMD=("$PY" -m simulators.hsa --port "$HSA_PORT" --auth tif --paasid "$HSA_PAASID" --state "$HSA_STATE")
 LOG_DIR="$AIRFLOW_HOME/logs"
 SIM_LOG="$LOG_DIR/hsa_simulator.log"
-MUTUAL_CMD=("$PY" -m simulators.mutual --port "$MUTUAL_PORT")
+MUTUAL_CMD=("$PY" -m simulators.mutual --port "$MUTUAL_PORT" --state "$MUTUAL_STATE")
 MUTUAL_LOG="$LOG_DIR/mutual_simulator.log"
-CITY_BRAIN_CMD=("$PY" -m simulators.city_brain --port "$CITY_BRAIN_PORT")  # accepts the demo hospital's pushes
+# accepts the demo hospital's pushes
+CITY_BRAIN_CMD=("$PY" -m simulators.city_brain --port "$CITY_BRAIN_PORT" --state "$CITY_BRAIN_STATE")
 CITY_BRAIN_LOG="$LOG_DIR/city_brain_simulator.log"
 
 if [[ "$DRY_RUN" == 1 ]]; then
   echo "HISBRIDGE_DRY_RUN=1: nothing is started or changed. The environment Airflow would get:"
   for name in AIRFLOW_HOME AIRFLOW__CORE__DAGS_FOLDER AIRFLOW__CORE__PLUGINS_FOLDER AIRFLOW__CORE__LOAD_EXAMPLES \
               AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION AIRFLOW__CORE__DEFAULT_TIMEZONE HISBRIDGE_GO_LIVE \
+              HISBRIDGE_HEALTH_AS_OF \
               PYTHONPATH AIRFLOW_CONN_HIS_DB AIRFLOW_CONN_HISBRIDGE_DB AIRFLOW_CONN_HSA_PLATFORM \
               AIRFLOW_CONN_MUTUAL_RECOGNITION AIRFLOW_CONN_MUTUAL_WORKSTATION AIRFLOW_CONN_CITY_BRAIN \
               AIRFLOW_CONN_CITY_BRAIN_API; do
@@ -141,7 +158,7 @@ if [[ "$DRY_RUN" == 1 ]]; then
   done
   echo "  HSA_SIM_SECRET=*** ${SIM_CMD[*]} > ${SIM_LOG#"$ROOT"/} &"
   echo "  ${MUTUAL_CMD[*]} > ${MUTUAL_LOG#"$ROOT"/} &"
-  echo "  $PY -m demo.mutual_demo seed --url http://127.0.0.1:$MUTUAL_PORT --his $HIS_DB"
+  echo "  $PY -m demo.mutual_demo seed --url http://127.0.0.1:$MUTUAL_PORT --his $HIS_DB   # while it holds no reports"
   echo "  ${CITY_BRAIN_CMD[*]} > ${CITY_BRAIN_LOG#"$ROOT"/} &"
   echo "  setsid $AIRFLOW standalone &   # its own session: stopped as a whole, with the simulators, on exit"
   exit 0
@@ -233,7 +250,7 @@ done
 if (exec 3<>"/dev/tcp/127.0.0.1/$MUTUAL_PORT") 2>/dev/null; then
   die "port $MUTUAL_PORT is already in use (a simulator left running?); stop that process first"
 fi
-echo "互认 simulator on 127.0.0.1:$MUTUAL_PORT (log: ${MUTUAL_LOG#"$ROOT"/}) …"
+echo "互认 simulator on 127.0.0.1:$MUTUAL_PORT (log: ${MUTUAL_LOG#"$ROOT"/}; data kept in ${MUTUAL_STATE#"$ROOT"/}) …"
 "${MUTUAL_CMD[@]}" >"$MUTUAL_LOG" 2>&1 &
 MUTUAL_PID=$!
 SIM_PIDS+=("$MUTUAL_PID")
@@ -242,12 +259,20 @@ for _ in $(seq 100); do
   (exec 3<>"/dev/tcp/127.0.0.1/$MUTUAL_PORT") 2>/dev/null && break
   sleep 0.1
 done
-"$PY" -m demo.mutual_demo seed --url "http://127.0.0.1:$MUTUAL_PORT" --his "$HIS_DB" || die "seeding the 互认 simulator failed"
+seeded_reports() {  # how many other hospitals' reports the 互认 simulator holds (kept in its state file)
+  "$PY" -c 'import json, sys, urllib.request
+state = json.load(urllib.request.urlopen(sys.argv[1] + "/admin/state", timeout=10))["data"]
+print(sum(state["seeded_reports"].values()))' "http://127.0.0.1:$MUTUAL_PORT"
+}
+SEEDED="$(seeded_reports)" || die "the 互认 simulator does not answer (log: ${MUTUAL_LOG#"$ROOT"/})"
+if [[ "$SEEDED" == 0 ]]; then
+  "$PY" -m demo.mutual_demo seed --url "http://127.0.0.1:$MUTUAL_PORT" --his "$HIS_DB" || die "seeding the 互认 simulator failed"
+fi
 
 if (exec 3<>"/dev/tcp/127.0.0.1/$CITY_BRAIN_PORT") 2>/dev/null; then
   die "port $CITY_BRAIN_PORT is already in use (a simulator left running?); stop that process first"
 fi
-echo "城市大脑 simulator on 127.0.0.1:$CITY_BRAIN_PORT (log: ${CITY_BRAIN_LOG#"$ROOT"/}) …"
+echo "城市大脑 simulator on 127.0.0.1:$CITY_BRAIN_PORT (log: ${CITY_BRAIN_LOG#"$ROOT"/}; data kept in ${CITY_BRAIN_STATE#"$ROOT"/}) …"
 "${CITY_BRAIN_CMD[@]}" >"$CITY_BRAIN_LOG" 2>&1 &
 CITY_BRAIN_PID=$!
 SIM_PIDS+=("$CITY_BRAIN_PID")
@@ -280,7 +305,8 @@ cat <<EOF
                  pushes (DAG city_brain_push) go to the 城市大脑 simulator on :$CITY_BRAIN_PORT (GET /admin/visits)
   Ledger CLI     scripts/airflow_demo.sh python -m hisbridge ledger summary
   Logs           ${LOG_DIR#"$ROOT"/}/ (task logs, the simulators')
-  医保 simulator  its data survives a restart: ${HSA_STATE#"$ROOT"/} (make demo starts it afresh)
+  Simulators     their data survives a restart: ${DEMO_DIR#"$ROOT"/}/{hsa,mutual,city_brain}_simulator_state.json
+                 (make demo writes them afresh)
   Stop           Ctrl-C (or SIGTERM to this script): Airflow, its task processes and the simulators all stop
 
 EOF

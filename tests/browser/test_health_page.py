@@ -2,12 +2,12 @@
 platform (planted through the Ledger API: on-time deliveries, a quarantine, a late hourly feed, an unknown
 outcome, a batch mostly refused, a quiet feed, a feed that never ran; the dictionary sync and the upload check),
 the health app and the ledger pages mounted as the plugin mounts them, under uvicorn. Checks what an operator
-sees — colours, counts, links (the failures link opens the feed's refused records), times labelled — that
-nothing is fetched from another host, and saves the screenshot for the docs (docs/images/health_page.png).
+sees — colours, counts, links (the failures link opens the feed's refused records), times labelled — and that
+nothing is fetched from another host.
 
-Why planted rather than ``make demo``'s own ledger: the demo's ledger stamps events with the real clock while
-its windows are the demo day's, so every feed would show days late; a ledger planted at a pinned "now" shows the
-page as it looks on a working morning, with each colour rule exercised.
+Planted, to exercise every colour rule on a working morning (a late feed, an unknown outcome, a feed that never
+ran: things the demo does not do). The page on ``make demo``'s own ledger, and the screenshot for the docs, are
+tests/browser/test_health_page_demo.py.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 
-from hisbridge import PROJECT_DIR
 from hisbridge.db import make_engine
 from hisbridge.ledger.store import Ledger
 from hisbridge.ops.feed_health import feed_infos, load_config
@@ -27,7 +26,6 @@ from hisbridge.pipeline.spec import all_feed_ids
 from tests.browser.harness import AppServer
 from tests.integration.ops.test_feed_health import EXPECTED, NOW, Clock, plant_demo_ledger
 
-SCREENSHOT = PROJECT_DIR / "docs" / "images" / "health_page.png"
 CSS_COLOURS = {"red": "rgb(253, 236, 234)", "amber": "rgb(255, 244, 214)", "green": "rgb(232, 245, 236)"}
 
 
@@ -117,14 +115,3 @@ def test_the_metrics_link_serves_prometheus_text(site, watched):
         page.click("a[href=metrics]")
     body = page.inner_text("body")
     assert 'hisbridge_feed_status{feed="cdc_emr_ex_lab",platform="cdc",dag_id="cdc_routine_same_day"} 2' in body
-
-
-def test_screenshot_for_the_docs(site, watched):
-    page = watched.page
-    page.set_viewport_size({"width": 1600, "height": 1000})
-    page.goto(f"{site}/hisbridge-health/")
-    page.click("details summary")  # the colour rules open, as an operator reading them sees the page
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=False)
-    data = SCREENSHOT.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and 20_000 < len(data) < 1_500_000

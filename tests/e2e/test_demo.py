@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from demo.run import run_demo
 from hisbridge.pipeline.spec import all_feed_ids
+from tests.support.demo_run import demo_run, shared_base
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    lines: list[str] = []
-    result = run_demo(tmp_path_factory.mktemp("demo") / "out", scale=120, echo=lambda *a: lines.append(" ".join(
-        str(x) for x in a)))
-    result["console"] = "\n".join(lines)
-    return result
+    return demo_run(shared_base(tmp_path_factory))  # the health page's browser test reads the same run
 
 
 def test_every_feed_delivers_records(demo) -> None:
@@ -134,3 +130,31 @@ def test_the_regional_health_check_finds_the_planted_gap_and_closes_it(demo) -> 
     assert regional["resent"]["prescription"] == 2 and regional["resent"]["lab_report"] == 3
     assert sum(regional["remaining"].values()) == 0
     assert len(regional["failed"]["outpatient_visit"]) == 2  # refused by the platform: listed, not re-sent blindly
+
+
+def test_the_ledger_is_in_demo_time_so_the_health_page_finds_every_feed_on_time(demo) -> None:
+    """demo/clock.py: each upload is stamped half a minute after its window closed (the steps after the day 45 s
+    after midnight), none with the real clock; read as of the instant the demo wrote for make airflow, no feed is
+    late."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from demo.clock import read_as_of
+    from hisbridge.db import make_engine, sqlite_url
+    from hisbridge.ledger import schema as s
+    from hisbridge.ops.feed_health import snapshot
+
+    as_of = read_as_of(demo["ledger"].parent)
+    assert as_of == demo["as_of"] == datetime(2026, 11, 25, 0, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+    engine = make_engine(sqlite_url(str(demo["ledger"])))
+    try:
+        with engine.connect() as conn:
+            sent = [t.replace(tzinfo=UTC) for t in conn.execute(select(s.delivery_message.c.sent_at)).scalars()]
+        assert min(sent) >= datetime(2026, 11, 23, tzinfo=ZoneInfo("Asia/Shanghai")) and max(sent) < as_of
+        assert {t.second for t in sent} == {30, 45} and {t.microsecond for t in sent} == {0}
+        snap = snapshot(engine, as_of)
+    finally:
+        engine.dispose()
+    assert {h.info.feed: h.why for h in snap.feeds if h.lag is None or h.lag > h.info.sla / 2} == {}

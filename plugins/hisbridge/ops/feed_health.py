@@ -25,13 +25,18 @@ Which figure comes from where, and why it stays fast on a ledger of millions of 
 
 Times: windows are Asia/Shanghai wall-clock (as the HIS keeps time); event times are stored in UTC and shown in
 Asia/Shanghai. Days of the trend are Asia/Shanghai days.
+
+"Now" is the real clock, except where ``HISBRIDGE_HEALTH_AS_OF`` names an instant (:func:`as_of_from_env`): the
+figures are then those of that instant, and the page says so. ``make airflow`` sets it to the end of the demo
+day (``demo/clock.py``), whose ledger holds that day's deliveries stamped when the scheduler would have made them.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -56,6 +61,8 @@ RED, AMBER, GREEN, GREY = "red", "amber", "green", "grey"
 SEVERITY = {RED: 0, AMBER: 1, GREEN: 2, GREY: 3}
 #: the record states that wait for someone (``sent`` is in flight: shown, not coloured)
 WAITING = (s.REJECTED, s.QUARANTINED, s.UNKNOWN, s.SENT)
+#: an instant (ISO 8601 with its offset) the figures are read as of instead of the clock: a demo's or a replay's
+AS_OF_ENV = "HISBRIDGE_HEALTH_AS_OF"
 
 
 # -- configuration (feed_sla.yaml) ----------------------------------------------------------------------------
@@ -167,6 +174,21 @@ def default_infos() -> tuple[HealthConfig, tuple[FeedInfo, ...]]:
 
 
 # -- time -----------------------------------------------------------------------------------------------------
+def as_of_from_env(environ: Mapping[str, str] = os.environ) -> datetime | None:
+    """The instant ``HISBRIDGE_HEALTH_AS_OF`` names (aware), or ``None`` when it is unset or empty. A value without
+    an offset is refused: read as UTC or as local time, it would shift every lag by eight hours."""
+    value = (environ.get(AS_OF_ENV) or "").strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{AS_OF_ENV}={value!r}: not an ISO 8601 time, e.g. 2026-11-25T00:01:00+08:00") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"{AS_OF_ENV}={value!r} has no offset: write it with one, e.g. 2026-11-25T00:01:00+08:00")
+    return moment
+
+
 def local(moment: datetime) -> datetime:
     """An event time (aware, or naive UTC as SQLite returns it) in Asia/Shanghai."""
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(SHANGHAI)
@@ -277,9 +299,13 @@ class Snapshot:
     jobs: list[JobHealth]
     config: HealthConfig
     seconds: float = 0.0  # how long the figures took (a metric)
+    as_of: bool = False  # ``now`` is a fixed instant (HISBRIDGE_HEALTH_AS_OF), not the clock
 
 
-_ID_LIKE = re.compile(r"'[^']*'|\"[^\"]*\"|\b[\w.-]*\d[\w.-]*\b")
+#: a quoted value, or an ASCII token holding a digit (ids, codes, amounts) but a number of one to three digits, which
+#: is the rule's own ("须为20位"); ASCII only, because ``\w`` matches Chinese and would blank a whole phrase
+_ID_LIKE = re.compile(r"'[^']*'|\"[^\"]*\"|(?<![A-Za-z0-9_.-])(?!\d{1,3}(?![A-Za-z0-9_.-]))"
+                      r"[A-Za-z0-9_.-]*\d[A-Za-z0-9_.-]*")
 
 
 def reason_kind(reason: str | None) -> str:
@@ -536,8 +562,9 @@ def job_colour(j: JobHealth, t: Thresholds) -> tuple[str, list[str]]:
 
 
 def snapshot(engine: Engine, now: datetime, config: HealthConfig | None = None,
-             infos: Sequence[FeedInfo] | None = None, history: DayCache | None = None) -> Snapshot:
-    """Feeds and jobs at ``now``, coloured, worst first."""
+             infos: Sequence[FeedInfo] | None = None, history: DayCache | None = None, *,
+             as_of: bool = False) -> Snapshot:
+    """Feeds and jobs at ``now``, coloured, worst first (``as_of``: ``now`` is a fixed instant, not the clock)."""
     import time
 
     started = time.perf_counter()
@@ -550,7 +577,8 @@ def snapshot(engine: Engine, now: datetime, config: HealthConfig | None = None,
         h.colour, h.why = colour(h, config.thresholds)
     feeds.sort(key=lambda h: (SEVERITY[h.colour], h.info.platform, h.info.feed))
     jobs = job_health(engine, config, now) if config.jobs else []
-    return Snapshot(now=now, feeds=feeds, jobs=jobs, config=config, seconds=time.perf_counter() - started)
+    return Snapshot(now=now, feeds=feeds, jobs=jobs, config=config, seconds=time.perf_counter() - started,
+                    as_of=as_of)
 
 
 # -- Prometheus text ------------------------------------------------------------------------------------------

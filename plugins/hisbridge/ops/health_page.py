@@ -16,20 +16,25 @@ from __future__ import annotations
 
 import hmac
 import html
+import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Header, HTTPException
 from fastapi.responses import HTMLResponse, PlainTextResponse
+from sqlalchemy import Engine
 
 from hisbridge.ledger.store import Ledger
 from hisbridge.logging import mask_text
+from hisbridge.ops.alerts.incidents import open_by_feed
+from hisbridge.ops.alerts.state import Incident, IncidentStore
 from hisbridge.ops.feed_health import (
     AMBER,
+    AS_OF_ENV,
     GREEN,
     GREY,
     RED,
@@ -40,12 +45,15 @@ from hisbridge.ops.feed_health import (
     JobHealth,
     Snapshot,
     TrendDay,
+    as_of_from_env,
     lag_text,
     local,
     prometheus_text,
     snapshot,
 )
 from hisbridge.pages import STYLE
+
+log = logging.getLogger(__name__)
 
 COLOUR_NAMES = {RED: "红", AMBER: "黄", GREEN: "绿", GREY: "未启用"}
 STATE_NAMES = {"rejected": "拒收", "quarantined": "隔离", "unknown": "未知"}
@@ -91,7 +99,17 @@ def _count(value: int, key: str, bad: bool = False) -> str:
     return f"<td class='{cls}' data-count='{key}'>{value}</td>"
 
 
-def _feed_row(h: FeedHealth, failures_url: str, airflow_url: str) -> str:
+def _alerts_link(feed: str, incidents: Sequence[Incident], alerts_url: str) -> str:
+    """The feed's open alert incidents: the incident itself when there is one, else the list filtered to the feed."""
+    if not incidents:
+        return ""
+    href = f"{alerts_url}{incidents[0].id}" if len(incidents) == 1 else f"{alerts_url}?feed={quote(feed)}"
+    tip = html.escape("；".join(i.subject for i in incidents), quote=True)
+    return f"<br><a class=alerts href='{href}' title='{tip}'>未恢复告警 {len(incidents)}</a>"
+
+
+def _feed_row(h: FeedHealth, failures_url: str, airflow_url: str, alerts: Sequence[Incident] = (),
+              alerts_url: str = "/hisbridge-alerts/") -> str:  # fmt: skip
     i: FeedInfo = h.info
     why = "".join(f"<li>{html.escape(w)}</li>" for w in h.why)
     status = (f"<td class=status><span class='dot {h.colour}'></span>{COLOUR_NAMES[h.colour]}"
@@ -115,7 +133,8 @@ def _feed_row(h: FeedHealth, failures_url: str, airflow_url: str) -> str:
     cells.append(f"<td>{f'<ul class=reasons>{reasons}</ul>' if reasons else '—'}</td>")
     feed = quote(i.feed)
     cells.append(f"<td class=links><a class=failures href='{failures_url}?feed={feed}'>失败记录</a><br>"
-                 f"<a class=dag href='{airflow_url}/dags/{quote(i.dag_id)}'>DAG</a></td>")
+                 f"<a class=dag href='{airflow_url}/dags/{quote(i.dag_id)}'>DAG</a>"
+                 f"{_alerts_link(i.feed, alerts, alerts_url)}</td>")
     return f"<tr class='feed {h.colour}' data-feed='{html.escape(i.feed)}' data-colour='{h.colour}'>{''.join(cells)}</tr>"
 
 
@@ -145,15 +164,16 @@ def _rules(config: HealthConfig) -> str:
             "至今仍处于该状态的记录；<b>待处理</b>：现在处于该状态的全部记录。</li></ul></details>")
 
 
-def render_page(snap: Snapshot, failures_url: str, airflow_url: str) -> str:
+def render_page(snap: Snapshot, failures_url: str, airflow_url: str,
+                alerts: Mapping[str, Sequence[Incident]] | None = None, alerts_url: str = "/hisbridge-alerts/") -> str:
     tally = {c: sum(1 for h in snap.feeds if h.colour == c) for c in (RED, AMBER, GREEN, GREY)}
     summary = "".join(f"<span class=summary-{c} data-colour='{c}'><span class='dot {c}'></span>{COLOUR_NAMES[c]} {n}</span>"
                       for c, n in tally.items() if n or c != GREY)
     counts_head = "".join(f"<th>{x}</th>" for x in ("已确认", "拒收", "隔离", "未知") * 2)
-    rows = "".join(_feed_row(h, failures_url, airflow_url) for h in snap.feeds)
+    alerts = alerts or {}
+    rows = "".join(_feed_row(h, failures_url, airflow_url, alerts.get(h.info.feed, ()), alerts_url) for h in snap.feeds)
     parts = [
-        f"<p class='note summary'>生成于 <time data-field=generated>{local(snap.now):%Y-%m-%d %H:%M:%S}</time>"
-        f"（北京时间，每分钟刷新）· 接口 {len(snap.feeds)} 个：{summary}· <a href='metrics'>Prometheus 指标</a></p>",
+        f"<p class='note summary'>{_generated(snap)}· 接口 {len(snap.feeds)} 个：{summary}· <a href='metrics'>Prometheus 指标</a></p>",
         _rules(snap.config),
         "<table class=health id=feeds><tr><th rowspan=2>状态</th><th rowspan=2>接口</th><th rowspan=2>周期</th>"
         "<th rowspan=2>最近完成窗口<br><small>（北京时间）</small></th><th rowspan=2>落后</th>"
@@ -170,31 +190,55 @@ def render_page(snap: Snapshot, failures_url: str, airflow_url: str) -> str:
             f"<title>接口健康</title>{STYLE}{HEALTH_STYLE}<h2>接口健康 · 各接口是否按时投递</h2>{''.join(parts)}")
 
 
+def _open_alerts(engine: Engine, snap: Snapshot) -> dict[str, list[Incident]]:
+    """Open alert incidents per feed (hisbridge.ops.alerts); none when they cannot be read: the page still shows."""
+    try:
+        return open_by_feed(IncidentStore(engine), {h.info.feed: h.info.dag_id for h in snap.feeds})
+    except Exception as exc:  # noqa: BLE001 - the figures matter more than the links
+        log.warning("open alert incidents not read for the health page: %s", type(exc).__name__)
+        return {}
+
+
+def _generated(snap: Snapshot) -> str:
+    """When the figures are of: the clock's time, or the fixed instant they were asked for (a demo's ledger)."""
+    at = f"<time data-field=generated>{local(snap.now):%Y-%m-%d %H:%M:%S}</time>"
+    if snap.as_of:
+        return (f"<span class=as-of>按 {at}（北京时间）评估：这是演示数据的时刻（{AS_OF_ENV}），不是现在；"
+                "台账中的时间是各窗口按排程运行的时间</span>")
+    return f"生成于 {at}（北京时间，每分钟刷新）"
+
+
 def create_health_app(ledger_factory: Callable[[], Ledger], *, dependencies: Sequence[Any] = (),
-                      metrics_token: str | None = None, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                      metrics_token: str | None = None, clock: Callable[[], datetime] | None = None,
                       config: HealthConfig | None = None, infos: Sequence[FeedInfo] | None = None,
                       failures_url: str = "/hisbridge/ledger/failures", airflow_url: str = "",
-                      cache_s: float = 30.0) -> FastAPI:
+                      alerts_url: str = "/hisbridge-alerts/", cache_s: float = 30.0) -> FastAPI:
     """``dependencies`` guard the page (the plugin passes Airflow's authentication). ``metrics_token``: when set,
     ``/metrics`` takes ``Authorization: Bearer <token>`` instead (a scraper has no Airflow login); when not, it
-    has the page's guard. ``clock`` gives "now" (tests pin it); ``config``/``infos`` default to feed_sla.yaml and
+    has the page's guard. ``clock`` gives "now" (tests pin it; default: the instant ``HISBRIDGE_HEALTH_AS_OF`` names,
+    labelled as such on the page, else the real clock); ``config``/``infos`` default to feed_sla.yaml and
     every feed; ``failures_url`` is the ledger pages' failures list, ``airflow_url`` the UI's base ("" = same
-    host)."""
+    host), ``alerts_url`` the alert page (a feed with an open alert incident links to it)."""
     app = FastAPI(title="hisbridge 接口健康", docs_url=None, redoc_url=None)
+    pinned = as_of_from_env() if clock is None else None  # a wrong value stops the app here, not each request
+    now: Callable[[], datetime] = clock or ((lambda: pinned) if pinned else (lambda: datetime.now(UTC)))
     lock = threading.Lock()
-    cached: list[Any] = [None, 0.0]  # snapshot, monotonic time taken
+    cached: list[Any] = [None, 0.0, {}]  # snapshot, monotonic time taken, open alert incidents per feed
     history = DayCache(ttl_s=max(cache_s, 600.0)) if cache_s > 0 else None
 
     def current() -> Snapshot:
         with lock:
             if cached[0] is None or time.monotonic() - cached[1] >= cache_s:
-                cached[0] = snapshot(ledger_factory().engine, clock(), config, infos, history)
+                engine = ledger_factory().engine
+                cached[0] = snapshot(engine, now(), config, infos, history, as_of=pinned is not None)
+                cached[2] = _open_alerts(engine, cached[0])
                 cached[1] = time.monotonic()
             return cached[0]
 
     @app.get("/", response_class=HTMLResponse, dependencies=list(dependencies))
     def page() -> HTMLResponse:
-        return HTMLResponse(render_page(current(), failures_url, airflow_url))
+        snap = current()
+        return HTMLResponse(render_page(snap, failures_url, airflow_url, cached[2], alerts_url))
 
     if metrics_token:
         def bearer(authorization: str = Header("")) -> None:
