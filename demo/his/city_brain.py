@@ -149,7 +149,7 @@ def generate_city_brain(engine: Engine, day: date, *, seed: int = 42) -> CityBra
     :param day: the demo day (the one the other generators were run for).
     :param seed: same seed, database and day → identical rows.
     :raises ValueError: if the database lacks the earlier generators' data, already holds 先诊疗后付费 data, or
-        has too few visits on ``day`` for the planted cases.
+        has too few visits on ``day`` for the planted cases, or so many that no doctor is free for the planted 停诊.
     """
     s.create_schema(engine)
     with engine.begin() as conn:
@@ -914,6 +914,9 @@ class _Generator:
         busy = {(k[1], k[2]) for k in self.queue if k[0] == day and k[3] == "2"}
         free = [(d.code, c) for d in refdata.DEPTS if d.dept_type == "outpatient" and d.code != refdata.EMERGENCY_DEPT
                 for c, _ in self.doctors(d.code) if (d.code, c) not in busy]  # fmt: skip
+        if not free:  # at a few thousand visits a day every doctor sees someone in the afternoon
+            raise ValueError(f"no outpatient doctor is free on the afternoon of {day} for the planted 停诊 case; "
+                             "the 先诊疗后付费 data is planted for scales below about 7000")
         dept, doctor = rng.choice(free)
         row = self.stop(dept, doctor, day, "2", "临时手术", self.at(day, 7, 40) + self.minutes(0, 30))
         self.edge["stop_today"] = row["stop_id"]
