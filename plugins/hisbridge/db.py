@@ -31,3 +31,13 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 def sqlite_url(path: str) -> str:
     return f"sqlite:///{path}"
+
+
+def command_engine(url: str | None, conn_id: str) -> Engine:
+    """The database a command line names: ``--url`` (a SQLAlchemy URL), else the Airflow connection ``--conn-id``
+    (Airflow is imported only then: a command given a URL starts without it)."""
+    if url:
+        return make_engine(url)
+    from hisbridge.hooks import engine_for
+
+    return engine_for(conn_id)

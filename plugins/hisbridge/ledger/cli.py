@@ -19,7 +19,7 @@ from collections import defaultdict
 
 from sqlalchemy import Engine
 
-from hisbridge.db import make_engine
+from hisbridge.db import command_engine
 from hisbridge.ledger import migrate
 from hisbridge.ledger import schema as s
 from hisbridge.ledger.store import Ledger
@@ -27,13 +27,7 @@ from hisbridge.logging import mask_text
 
 
 def _ledger(args: argparse.Namespace) -> Ledger:
-    if args.url:
-        engine = make_engine(args.url)
-    else:
-        from hisbridge.hooks import engine_for
-
-        engine = engine_for(args.conn_id)
-    ledger = Ledger(engine)
+    ledger = Ledger(command_engine(args.url, args.conn_id))
     ledger.ensure_schema()
     return ledger
 
@@ -137,11 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _schema_engine(args: argparse.Namespace) -> Engine:
-    if args.url:
-        return make_engine(args.url)
-    from hisbridge.hooks import engine_for
-
-    return engine_for(args.conn_id)
+    return command_engine(args.url, args.conn_id)
 
 
 def _upgrade(engine: Engine, args: argparse.Namespace) -> int:

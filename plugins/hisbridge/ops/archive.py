@@ -239,15 +239,10 @@ def stats(engine: Engine) -> dict[str, dict[str, int]]:
 
 # -- command line -----------------------------------------------------------------------------------------------
 def _engine(args: argparse.Namespace) -> Engine:
-    from hisbridge.db import make_engine
+    from hisbridge.db import command_engine
     from hisbridge.ledger.store import Ledger
 
-    if args.url:
-        engine = make_engine(args.url)
-    else:
-        from hisbridge.hooks import engine_for
-
-        engine = engine_for(args.conn_id)
+    engine = command_engine(args.url, args.conn_id)
     Ledger(engine).ensure_schema()
     return engine
 

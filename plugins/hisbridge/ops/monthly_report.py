@@ -494,14 +494,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         month_bounds(month)
     except ValueError as exc:
         parser.error(str(exc))
-    if args.url:
-        from hisbridge.db import make_engine
+    from hisbridge.db import command_engine
 
-        engine = make_engine(args.url)
-    else:
-        from hisbridge.hooks import engine_for
-
-        engine = engine_for(args.conn_id)
+    engine = command_engine(args.url, args.conn_id)
     files, report = write_monthly_report(engine, month, args.out)
     for label, value in report.summary:
         print(f"{label}：{'' if value is None else value}")

@@ -153,13 +153,9 @@ def ack_lines(result: AckResult, incident_id: int, by: str, config: AlertsConfig
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    if args.url:
-        from hisbridge.db import make_engine
+    from hisbridge.db import command_engine
 
-        return make_engine(args.url)
-    from hisbridge.hooks import engine_for
-
-    return engine_for(args.conn_id)
+    return command_engine(args.url, args.conn_id)
 
 
 def _base_url(config: AlertsConfig) -> str:
