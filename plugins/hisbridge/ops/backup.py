@@ -55,9 +55,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Engine, create_engine, func, inspect, select, text
 from sqlalchemy.engine import URL, make_url
+
+from hisbridge.variable_settings import json_object, validated
 
 log = logging.getLogger("hisbridge.ops.backup")
 
@@ -109,25 +111,13 @@ EXAMPLE = '{"dir": "/data/backups/hisbridge-ledger", "keep_daily": 14, "keep_mon
 
 def parse_settings(raw: object, env: Mapping[str, str] = os.environ) -> BackupSettings:
     """The Variable's value (JSON text, a dict, or None) with ``$HISBRIDGE_BACKUP_DIR`` as the default ``dir``."""
-    if isinstance(raw, str) and raw.strip():
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise BackupConfigError(f"Airflow Variable {VARIABLE!r} is not valid JSON ({exc.msg}); "
-                                    f"expected e.g. {EXAMPLE}") from exc
-    values = dict(raw) if isinstance(raw, dict) else {}
-    if raw not in (None, "") and not isinstance(raw, dict):
-        raise BackupConfigError(f"Airflow Variable {VARIABLE!r} must be a JSON object such as {EXAMPLE}")
+    values = json_object(raw, VARIABLE, EXAMPLE, BackupConfigError) or {}
     if not values.get("dir") and env.get(ENV_DIR):
         values["dir"] = env[ENV_DIR]
     if not values.get("dir"):
         raise BackupConfigError(f"no backup folder: set the Airflow Variable {VARIABLE!r} to JSON such as {EXAMPLE}, "
                                 f"or the environment variable {ENV_DIR}")
-    try:
-        return BackupSettings.model_validate(values)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors())
-        raise BackupConfigError(f"Airflow Variable {VARIABLE!r} is invalid: {problems}") from exc
+    return validated(BackupSettings, values, VARIABLE, BackupConfigError)
 
 
 # -- files --------------------------------------------------------------------------------------------------------
@@ -561,14 +551,9 @@ def _size(n: int) -> str:
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
-    from hisbridge.db import make_engine
+    from hisbridge.db import command_engine
 
-    if args.url:
-        engine = make_engine(args.url)
-    else:
-        from hisbridge.hooks import engine_for
-
-        engine = engine_for(args.conn_id)
+    engine = command_engine(args.url, args.conn_id)
     folder = _folder(args)
     made = backup(engine, folder)
     m = made.manifest or {}

@@ -60,6 +60,7 @@ from sqlalchemy import DateTime, Engine, bindparam, text
 
 from hisbridge import MAPPINGS_DIR, PROJECT_DIR, SQL_DIR
 from hisbridge.pipeline.spec import read_yaml
+from hisbridge.variable_settings import json_object, validated
 
 log = logging.getLogger(__name__)
 
@@ -200,22 +201,11 @@ EXAMPLE = '{"dir": "/data/exports/jiulonghu", "inpatient_snapshot_hour": 8}'
 
 def parse_settings(raw: object, variable: str = VARIABLE) -> ExportSettings:
     """The Variable's value (JSON text, or already parsed) as settings; every error names the Variable."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    values = json_object(raw, variable, EXAMPLE, ExportConfigError)
+    if values is None:
         raise ExportConfigError(f"Airflow Variable {variable!r} is not set: set it to JSON such as {EXAMPLE} "
                                 f"(the folder the 九龙湖 exports are written to)")
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise ExportConfigError(f"Airflow Variable {variable!r} is not valid JSON ({exc.msg}); "
-                                    f"expected e.g. {EXAMPLE}") from exc
-    if not isinstance(raw, dict):
-        raise ExportConfigError(f"Airflow Variable {variable!r} must be a JSON object such as {EXAMPLE}")
-    try:
-        return ExportSettings.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors())
-        raise ExportConfigError(f"Airflow Variable {variable!r} is invalid: {problems}") from exc
+    return validated(ExportSettings, values, variable, ExportConfigError)
 
 
 # -- windows ------------------------------------------------------------------------------------------------------
