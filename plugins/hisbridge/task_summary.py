@@ -195,6 +195,11 @@ def hsa_job_failed_lines(job: str, reason: str) -> list[Line]:
     return [attention(f"{title}未完成：{reason}")]
 
 
+def _present(s: Mapping[str, Any], labels: Sequence[tuple[str, str]]) -> list[tuple[str, Any]]:
+    """``(label, count)`` of each key of ``s`` with a count, in ``labels``' order."""
+    return [(label, s[key]) for key, label in labels if s.get(key)]
+
+
 def _daily_reconciliation(s: Mapping[str, Any], window: tuple[datetime, datetime], base: str | None) -> list[Line]:
     day = str(s["day"])
     url = report_url("hsa_daily_reconciliation", day, base)
@@ -205,9 +210,9 @@ def _daily_reconciliation(s: Mapping[str, Any], window: tuple[datetime, datetime
         + counts_text((("一致", s.get("matched", 0)), ("仅HIS有", s.get("his_only", 0)),
                        ("仅平台有", s.get("platform_only", 0)), ("金额不符", s.get("amount_diff", 0))))
         + f"；报表 {url}"))]
-    differences = [(label, s.get(key, 0)) for key, label in (
-        ("unbalanced", "不平的对账组"), ("refused", "平台拒绝的对账组"), ("his_only", "仅HIS有的结算"),
-        ("platform_only", "仅平台有的结算"), ("amount_diff", "金额不符的结算")) if s.get(key)]
+    differences = _present(s, (("unbalanced", "不平的对账组"), ("refused", "平台拒绝的对账组"),
+                               ("his_only", "仅HIS有的结算"), ("platform_only", "仅平台有的结算"),
+                               ("amount_diff", "金额不符的结算")))
     if differences:
         lines.append(attention(f"任务成功，但对账有差异需要处理：{counts_text(differences)}；逐笔差异和处理办法见报表 {url}"))
     return lines
@@ -222,9 +227,8 @@ def _monthly_reconciliation(s: Mapping[str, Any], window: tuple[datetime, dateti
         + counts_text((("平", s.get("balanced", 0)), ("不平", s.get("unbalanced", 0)), ("平台拒绝", s.get("refused", 0))))
         + f"；{s.get('days', 0)} 天中日对账未平 {s.get('days_not_balanced', 0)} 天（不平、被拒、HIS 数据已变更或未对账）；"
         f"报表 {url}"))]
-    differences = [(label, s.get(key, 0)) for key, label in (
-        ("unbalanced", "不平的对账组"), ("refused", "平台拒绝的对账组"), ("days_not_balanced", "日对账未平的天数"))
-        if s.get(key)]
+    differences = _present(s, (("unbalanced", "不平的对账组"), ("refused", "平台拒绝的对账组"),
+                               ("days_not_balanced", "日对账未平的天数")))
     if differences:
         lines.append(attention(f"任务成功，但月度对账有差异需要处理：{counts_text(differences)}；见报表 {url}"))
     return lines
@@ -255,8 +259,7 @@ def _settlement_list(s: Mapping[str, Any], window: tuple[datetime, datetime], ba
                        ("平台拒收", s.get("refused", 0)), ("逾期", s.get("overdue", 0)),
                        ("状态变更(4102)", s.get("status_changes", 0)), ("待下次处理", s.get("pending", 0))))
         + f"；报表 {url}"))]
-    problems = [(label, s.get(key, 0)) for key, label in (
-        ("quarantined", "隔离(数据不全)"), ("refused", "平台拒收"), ("overdue", "逾期未上传")) if s.get(key)]
+    problems = _present(s, (("quarantined", "隔离(数据不全)"), ("refused", "平台拒收"), ("overdue", "逾期未上传")))
     if problems:
         lines.append(attention(f"任务成功，但有结算清单未上传：{counts_text(problems)}（份）；"
                                f"原因和处理办法见报表 {url}，修改 HIS 数据后下次运行自动上传"))

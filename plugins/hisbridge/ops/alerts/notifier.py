@@ -84,40 +84,40 @@ def failure_alert_args(context: dict) -> dict[str, Any]:
             "detail": detail, "fix": fix, "since": datetime.now(UTC), "links": links}  # fmt: skip
 
 
-class TaskFailureNotifier(BaseNotifier):
+class _LedgerNotifier(BaseNotifier):
+    """A notifier whose incidents live in the ledger ``ledger_conn_id``; ``alerter`` is injected in tests."""
+
+    template_fields = ()
+
+    def __init__(self, *, ledger_conn_id: str = LEDGER_CONN_ID, alerter: Alerter | None = None) -> None:
+        super().__init__()
+        self.ledger_conn_id = ledger_conn_id
+        self.alerter = alerter
+
+    def _alerter(self) -> Alerter:
+        return self.alerter or default_alerter(self.ledger_conn_id)
+
+
+class TaskFailureNotifier(_LedgerNotifier):
     """``on_failure_callback``: one alert per failing task (see the module docstring).
 
     :param ledger_conn_id: the ledger holding the incidents (default ``hisbridge_db``).
     :param alerter: injected in tests; by default built from Airflow connections at notify time.
     """
 
-    template_fields = ()
-
-    def __init__(self, *, ledger_conn_id: str = LEDGER_CONN_ID, alerter: Alerter | None = None) -> None:
-        super().__init__()
-        self.ledger_conn_id = ledger_conn_id
-        self.alerter = alerter
-
     def notify(self, context: dict) -> None:
         args = failure_alert_args(context)
-        event = alert(**args, alerter=self.alerter or default_alerter(self.ledger_conn_id))
+        event = alert(**args, alerter=self._alerter())
         log.info("task failure %s: %s", args["key"], event or "already told (no new message)")
 
 
-class TaskRecoveryNotifier(BaseNotifier):
+class TaskRecoveryNotifier(_LedgerNotifier):
     """``on_success_callback``: closes the task's open failure incident and sends the recovery message."""
-
-    template_fields = ()
-
-    def __init__(self, *, ledger_conn_id: str = LEDGER_CONN_ID, alerter: Alerter | None = None) -> None:
-        super().__init__()
-        self.ledger_conn_id = ledger_conn_id
-        self.alerter = alerter
 
     def notify(self, context: dict) -> None:
         ti = context.get("ti") or context.get("task_instance")
         key = task_key(_get(ti, "dag_id", "?"), _get(ti, "task_id", "?"))
-        alerter = self.alerter or default_alerter(self.ledger_conn_id)
+        alerter = self._alerter()
         if alerter.store is not None and alerter.store.open_incident(key) is None:
             return  # the common case: nothing was broken
         if resolve(key, by=f"{_get(ti, 'dag_id')}/{_get(ti, 'run_id')}", alerter=alerter):
