@@ -94,3 +94,23 @@ def watched(browser) -> Iterator[Watched]:
 def visit() -> str:
     """A visit (GHId) of the test's own: its decisions, records and quotes are the test's alone."""
     return f"GH-{uuid.uuid4().hex[:12].upper()}"
+
+
+@pytest.fixture
+def as_user(browser):
+    """``make(site, session)``: a new browser page logged in with the Airflow session cookie ``session`` on the
+    host of ``site.url`` (a cookie holds for every port of a host: how another port's page gets it too)."""
+    contexts = []
+
+    def make(site, session: str):
+        context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN",
+                                      timezone_id="Asia/Shanghai")
+        context.add_cookies([{"name": "_token", "value": session, "url": site.url}])
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(5000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 import random
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException, Request
 from sqlalchemy import Engine
 
 from hisbridge.db import make_engine
@@ -144,3 +144,15 @@ def workstation(ledger_url: str, his_url: str, *, clock: str | None = None) -> I
     finally:
         ledger.engine.dispose()
         his.dispose()
+
+
+def cookie_login(sessions: Mapping[str, str], editor: str) -> Callable[[Request], str | None]:
+    """Airflow's session as the plugin reads it: the ``_token`` cookie names a user (``sessions``); the editor gets
+    their name, any other user ``None`` (may only look), no session a 401."""
+    def logged_in(request: Request) -> str | None:
+        user = sessions.get(request.cookies.get("_token", ""))
+        if user is None:
+            raise HTTPException(401, "not logged in")
+        return user if user == editor else None
+
+    return logged_in

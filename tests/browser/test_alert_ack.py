@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from playwright.sync_api import expect
 
@@ -26,7 +26,7 @@ from hisbridge.ledger.store import Ledger
 from hisbridge.ops.alerts.state import IncidentStore
 from hisbridge.ops.alerts_page import create_alerts_app
 from simulators.webhook.server import WebhookServer
-from tests.browser.harness import AppServer
+from tests.browser.harness import AppServer, cookie_login
 from tests.conftest import _create_database, _drop_database
 from tests.integration.ops.alerts.incident_support import CONFIG, Planted, plant_incidents, sh
 
@@ -36,12 +36,7 @@ SESSIONS = {"editor-session": EDITOR, "viewer-session": VIEWER}
 AMBER = "rgb(138, 90, 0)"
 
 
-def logged_in(request: Request) -> str | None:
-    """Airflow's session as the plugin reads it: a cookie. Editors get their name, viewers ``None``."""
-    user = SESSIONS.get(request.cookies.get("_token", ""))
-    if user is None:
-        raise HTTPException(401, "not logged in")
-    return user if user == EDITOR else None
+logged_in = cookie_login(SESSIONS, EDITOR)
 
 
 @dataclass
@@ -83,25 +78,6 @@ def site(chromium: str, pg_required: None) -> Iterator[Site]:
     finally:
         ledger.engine.dispose()
         _drop_database(url)
-
-
-@pytest.fixture
-def as_user(browser):
-    """A browser page logged in as ``session`` (its Airflow cookie, on the host: every port of it gets it)."""
-    contexts = []
-
-    def make(site: Site, session: str):
-        context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN",
-                                      timezone_id="Asia/Shanghai")
-        context.add_cookies([{"name": "_token", "value": session, "url": site.url}])
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(5000)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def test_a_viewer_sees_the_incident_without_a_form(site, as_user) -> None:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from playwright.sync_api import expect
 
@@ -27,7 +27,7 @@ from hisbridge.db import make_engine
 from hisbridge.ledger import schema as s
 from hisbridge.ledger.store import Ledger, LedgerItem, MessageResult, RunContext, dumps
 from hisbridge.ops.ledger_pages import create_ledger_app
-from tests.browser.harness import AppServer
+from tests.browser.harness import AppServer, cookie_login
 from tests.conftest import _create_database, _drop_database
 
 FEED = "hsa_trace_sale"
@@ -38,12 +38,7 @@ RUN = RunContext("scheduled__2026-11-24T02:10:00+00:00", datetime(2026, 11, 24, 
 T0 = datetime(2026, 11, 24, 2, 10, 30, tzinfo=UTC)
 
 
-def logged_in(request: Request) -> str | None:
-    """Airflow's session as the plugin reads it: a cookie. Editors get their name, viewers ``None``."""
-    user = SESSIONS.get(request.cookies.get("_token", ""))
-    if user is None:
-        raise HTTPException(401, "not logged in")
-    return user if user == EDITOR else None
+logged_in = cookie_login(SESSIONS, EDITOR)
 
 
 @dataclass
@@ -94,25 +89,6 @@ def site(chromium: str, pg_required: None) -> Iterator[Site]:
     finally:
         ledger.engine.dispose()
         _drop_database(url)
-
-
-@pytest.fixture
-def as_user(browser):
-    """A browser context logged in as ``who`` (its Airflow cookie, on the host: every port of it gets it)."""
-    contexts = []
-
-    def make(site: Site, session: str):
-        context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN",
-                                      timezone_id="Asia/Shanghai")
-        context.add_cookies([{"name": "_token", "value": session, "url": site.url}])
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(5000)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def attack_page(site: Site, key: str, token: str | None) -> str:
