@@ -1,7 +1,7 @@
 """Delivery into a platform's own database tables (a 前置库): one transaction per message, and what became of it.
 
-Used by every sender whose platform reads rows we write instead of taking pushes (the CDC front-end database,
-the 市区卫平台 前置库). The outcome follows from *when* the database failed:
+Used by every sender whose platform reads rows we write instead of taking pushes (a front-end database, a
+前置库). The outcome follows from *when* the database failed:
 
 ======================================  =========================  ==============================================
 failure                                 outcome (row state)        what happens next
