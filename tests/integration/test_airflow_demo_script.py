@@ -41,7 +41,11 @@ TASK = (  # a task runner: its own process group, as Airflow's supervisor makes 
     f"open({str(PIDS)!r}, 'a').write(str(p.pid) + '\\n')\n"
     "while True: time.sleep(1)"
 )
-DEAF = "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nwhile True: time.sleep(1)"
+DEAF = (  # says when it has become deaf: on a busy machine Python takes a while to get there
+    "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    f"open({str(PIDS)!r} + '.deaf', 'w').close()\n"
+    "while True: time.sleep(1)"
+)
 children = [subprocess.Popen([sys.executable, "-c", code]).pid for code in (SLEEPER, TASK, DEAF)]
 with PIDS.open("a") as f:
     f.write("".join(f"{pid}\n" for pid in [os.getpid(), *children]))
@@ -110,7 +114,9 @@ def _start(deployment: dict, **extra: str) -> subprocess.Popen:
     proc = subprocess.Popen(["bash", str(SCRIPT)], env={**deployment["env"], **extra}, cwd=PROJECT_DIR,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 90
-    while len(_pids(deployment)) < 5:  # standalone, its three children and the task's child
+    deaf = Path(f"{deployment['pids']}.deaf")
+    # standalone, its three children and the task's child; the deaf one ignoring SIGTERM already
+    while len(_pids(deployment)) < 5 or not deaf.exists():
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "the fake standalone did not start"
         time.sleep(0.2)
